@@ -1,0 +1,108 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
+let codegen: [Target.PluginUsage] = []  // TEMP
+
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
+        .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
+        .library(name: "SwitchboardWebSocket", targets: ["SwitchboardWebSocket"]),
+        .library(name: "SwitchboardXHRPolling", targets: ["SwitchboardXHRPolling"]),
+        .library(name: "SwitchboardStatic", targets: ["SwitchboardStatic"]),
+        .library(name: "SwitchboardJSON", targets: ["SwitchboardJSON"]),
+        .library(name: "SwitchboardSpec", targets: ["SwitchboardSpec"]),
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard-codegen", targets: ["switchboard-codegen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // Code generation: specs in, typed Swift out.
+        .target(
+            name: "SwitchboardSpec",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .executableTarget(
+            name: "switchboard-codegen",
+            dependencies: [
+                "SwitchboardSpec",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // The session engine and the modules composed around it.
+        .target(
+            name: "SwitchboardCore",
+            dependencies: nio + [.product(name: "Logging", package: "swift-log")],
+            plugins: codegen
+        ),
+        .target(name: "SwitchboardJSON", dependencies: ["SwitchboardCore"]),
+        .target(
+            name: "SwitchboardStatic",
+            dependencies: nio + [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "SwitchboardServer",
+            dependencies: nio + [
+                "SwitchboardCore", "SwitchboardStatic",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SwitchboardWebSocket",
+            dependencies: nio + ["SwitchboardCore", .product(name: "NIOWebSocket", package: "swift-nio")],
+            plugins: codegen
+        ),
+        .target(name: "SwitchboardXHRPolling", dependencies: ["SwitchboardCore"], plugins: codegen),
+        .executableTarget(
+            name: "switchboard",
+            dependencies: [
+                "SwitchboardCore", "SwitchboardServer", "SwitchboardStatic", "SwitchboardJSON",
+                "SwitchboardWebSocket", "SwitchboardXHRPolling",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Public")],
+            plugins: codegen
+        ),
+
+        // Tests.
+        .target(
+            name: "SwitchboardTestKit",
+            dependencies: nio + [.product(name: "NIOWebSocket", package: "swift-nio")],
+            path: "Tests/SwitchboardTestKit"
+        ),
+        .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore", "SwitchboardJSON"]),
+        .testTarget(
+            name: "SwitchboardStaticTests",
+            dependencies: nio + ["SwitchboardStatic", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "SwitchboardEndToEndTests",
+            dependencies: [
+                "SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling",
+                "SwitchboardJSON", "SwitchboardTestKit",
+            ],
+            plugins: codegen
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,248 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One session on the server, as the application sees it.
+///
+/// A client lives on one event loop; its state changes happen there. Its methods may be called
+/// from any thread.
+///
+/// ```swift
+/// listener.on(.clientConnect) { client in
+///     client.send("welcome")
+///     client.broadcast("someone joined")
+/// }
+/// ```
+public final class Client: @unchecked Sendable {
+    /// The session id, sent to the client as the first message.
+    public let sessionId: String
+    /// The listener this client belongs to.
+    public let listener: Listener
+    /// The event loop this session lives on.
+    public let eventLoop: any EventLoop
+
+    private let codec: any PayloadCodec
+    private let logger: Logger
+    // Confined to `eventLoop`.
+    private var machine: SessionStateMachine
+    private var attached: [ConnectionID: any SessionConnection] = [:]
+    private var payloadCount = 0
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: NIODeadline?
+    // Readable from any thread.
+    private let status = NIOLockedValueBox(Status())
+    private let handlers = NIOLockedValueBox(ClientEventHandlers())
+
+    struct Status {
+        var connected = true
+        var connections = 0
+        var transport: String?
+    }
+
+    init(sessionId: String, listener: Listener, eventLoop: any EventLoop, codec: any PayloadCodec) {
+        self.sessionId = sessionId
+        self.listener = listener
+        self.eventLoop = eventLoop
+        self.codec = codec
+        var logger = listener.options.log
+        logger[metadataKey: "sid"] = "\(sessionId)"
+        self.logger = logger
+        self.machine = SessionStateMachine(
+            limits: .init(
+                maxMessages: listener.options.maxBufferedMessages,
+                maxBytes: listener.options.maxBufferedBytes
+            )
+        )
+    }
+
+    // MARK: Public API
+
+    /// Whether the session is connected: from its handshake until it is disconnected.
+    public var connected: Bool { status.withLockedValue { $0.connected } }
+
+    /// How many transport connections this session has had.
+    public var connections: Int { status.withLockedValue { $0.connections } }
+
+    /// The transport of the most recent connection, e.g. `xhr-polling`.
+    public var transport: String? { status.withLockedValue { $0.transport } }
+
+    /// Sends a message: at once when a connection is open, otherwise queued for the next one.
+    public func send(_ message: Message) {
+        sendEncoded([codec.frame(message)])
+    }
+
+    /// Sends a string message.
+    public func send(_ text: String) {
+        send(.text(text))
+    }
+
+    /// Sends several messages; they leave together when they have to wait.
+    public func send(_ messages: [Message]) {
+        sendEncoded(messages.map(codec.frame))
+    }
+
+    /// Sends a JSON object (`~j~` in the framed codec).
+    public func send(json object: [String: JSONValue]) {
+        send(.json(object))
+    }
+
+    /// Sends a message to every other connected client.
+    public func broadcast(_ message: Message) {
+        listener.broadcast(message, except: [sessionId])
+    }
+
+    /// Ends the session now and closes its connection.
+    public func disconnect() {
+        onLoop { $0.perform($0.machine.disconnect(.serverDisconnect)) }
+    }
+
+    /// Adds a handler for one of this client's events; keep the result to remove it.
+    @discardableResult
+    public func on<Handler>(_ event: ClientEvent<Handler>, _ handler: Handler) -> Subscription {
+        let subscription = Subscription.next()
+        handlers.withLockedValue {
+            $0[keyPath: event.handlers].append(HandlerEntry(id: subscription.id, handler: handler))
+        }
+        return subscription
+    }
+
+    /// Removes a handler added with ``on(_:_:)``.
+    public func removeListener(_ subscription: Subscription) {
+        handlers.withLockedValue { $0.remove(subscription.id) }
+    }
+
+    // MARK: Transports
+
+    /// A transport connection arrives for this session; it receives what is queued, or the handshake.
+    public func attach(_ connection: any SessionConnection, style: ConnectionStyle) {
+        let timers = listener.timers(forTransport: connection.transportName)
+        onLoop { client in
+            let id = ObjectIdentifier(connection)
+            client.attached[id] = connection
+            let isHandshake = client.machine.phase == .new
+            client.status.withLockedValue {
+                $0.connections += 1
+                $0.transport = connection.transportName
+            }
+            client.perform(client.machine.attach(id, style: style, timers: timers, now: .now()))
+            if isHandshake, client.machine.isConnected {
+                client.logger.debug("session opened", metadata: ["transport": "\(connection.transportName)"])
+                client.listener.emitConnected(client)
+            }
+        }
+    }
+
+    /// A transport connection closed; the grace starts when it was the open one.
+    public func detach(_ connection: any SessionConnection) {
+        onLoop { client in
+            let id = ObjectIdentifier(connection)
+            guard client.attached.removeValue(forKey: id) != nil else { return }
+            client.perform(client.machine.detach(id, now: .now()))
+        }
+    }
+
+    /// A payload arrived from the client. It is decoded at once (the result tells whether it was
+    /// valid) and its frames are handled on the session's loop, in order.
+    @discardableResult
+    public func receive(payload: String) -> DecodedPayload {
+        let decoded = codec.decode(payload)
+        for warning in decoded.warnings { logger.warning("\(warning)") }
+        if let problem = decoded.problem {
+            logger.warning("bad payload from client: \(problem)")
+        }
+        if !decoded.frames.isEmpty {
+            let frames = decoded.frames
+            onLoop { $0.perform($0.machine.receive(frames, now: .now())) }
+        }
+        return decoded
+    }
+
+    /// Sends frames the codec already encoded (a broadcast encodes once for every client).
+    func sendEncoded(_ frames: [String]) {
+        onLoop { $0.perform($0.machine.send(frames, now: .now())) }
+    }
+
+    // MARK: Driving the machine
+
+    private func onLoop(_ body: @escaping @Sendable (Client) -> Void) {
+        if eventLoop.inEventLoop {
+            body(self)
+        } else {
+            eventLoop.execute { body(self) }
+        }
+    }
+
+    private func perform(_ actions: [SessionStateMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .write(let id, let frames):
+                payloadCount += 1
+                attached[id]?.write(payload: encode(frames), sequence: payloadCount)
+            case .complete(let id, let frames):
+                if !frames.isEmpty { payloadCount += 1 }
+                attached.removeValue(forKey: id)?.complete(payload: encode(frames), sequence: payloadCount)
+            case .close(let id):
+                attached.removeValue(forKey: id)?.close()
+            case .reject(let id):
+                attached.removeValue(forKey: id)?.reject()
+            case .deliver(let messages):
+                let handlers = self.handlers.withLockedValue { $0 }
+                for message in messages {
+                    handlers.emitMessage(message)
+                    listener.emitMessage(message, from: self)
+                }
+            case .disconnected(let reason):
+                finish(reason)
+            }
+        }
+        rescheduleTimer()
+    }
+
+    private func encode(_ frames: [OutboundFrame]) -> String {
+        codec.payload(
+            frames.compactMap { frame in
+                switch frame {
+                case .handshake: return codec.handshakeFrame(sessionId: sessionId)
+                case .heartbeat(let n): return codec.heartbeatFrame(n)
+                case .encoded(let text): return text
+                }
+            }
+        )
+    }
+
+    private func finish(_ reason: DisconnectReason) {
+        status.withLockedValue { $0.connected = false }
+        for connection in attached.values { connection.close() }
+        attached.removeAll()
+        logger.debug("session closed", metadata: ["reason": "\(reason)"])
+        listener.remove(self)
+        handlers.withLockedValue { $0 }.emitDisconnect(reason)
+        listener.emitDisconnected(self, reason: reason)
+    }
+
+    private func rescheduleTimer() {
+        let deadline = machine.nextDeadline
+        guard deadline != timerDeadline else { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        guard let deadline else {
+            timer = nil
+            return
+        }
+        timer = eventLoop.scheduleTask(deadline: deadline) { [self] in
+            timerDeadline = nil
+            perform(machine.tick(now: .now()))
+        }
+    }
+}
+
+/// A registered event handler; pass it to `removeListener` to remove it.
+public struct Subscription: Sendable, Hashable {
+    public let id: Int
+
+    private static let counter = NIOLockedValueBox(0)
+
+    static func next() -> Subscription {
+        Subscription(id: counter.withLockedValue { $0 += 1; return $0 })
+    }
+}

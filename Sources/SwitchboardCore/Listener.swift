@@ -1,0 +1,177 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The server side of Switchboard: it owns the sessions of one resource and tells the application
+/// what happens to them. Attach it to an HTTP server (`SwitchboardServer`) to serve it.
+///
+/// ```swift
+/// let listener = try Listener(transports: .linked)
+/// listener.on(.clientMessage) { message, client in
+///     client.broadcast(message)
+/// }
+/// ```
+public final class Listener: Sendable {
+    /// The options given at creation, with their defaults.
+    public let options: ListenerOptions
+    /// The transports this listener serves, in default order.
+    public let transports: TransportRegistry
+    /// The codec chosen by `options.protocol`.
+    public let codec: any PayloadCodec
+    /// Where this listener logs (`options.log`).
+    public var logger: Logger { options.log }
+
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var sessions: [String: Client] = [:]
+        var handlers = ListenerEventHandlers()
+    }
+
+    /// Creates a listener serving the transports of `registry` that `options.transports` enables
+    /// (all of them when that list is empty).
+    /// - Throws: ``ListenerError/unknownTransport(_:)`` when the options name a transport the registry lacks.
+    public init(options: ListenerOptions = ListenerOptions(), transports registry: TransportRegistry) throws {
+        for name in options.transports where registry[name] == nil {
+            throw ListenerError.unknownTransport(name)
+        }
+        for name in options.transportOptions.keys where registry[name] == nil {
+            throw ListenerError.unknownTransport(name)
+        }
+        self.options = options
+        self.transports =
+            options.transports.isEmpty
+            ? registry : TransportRegistry(registry.transports.filter { options.transports.contains($0.descriptor.name) })
+        self.codec = options.protocol.codec(maxFrameLength: options.maxHttpBufferSize)
+    }
+
+    // MARK: Clients
+
+    /// The connected clients.
+    public var clients: [Client] {
+        state.withLockedValue { Array($0.sessions.values) }
+    }
+
+    /// The connected clients by session id.
+    public var clientsIndex: [String: Client] {
+        state.withLockedValue { $0.sessions }
+    }
+
+    /// The connected client with this session id.
+    public func client(_ sessionId: String) -> Client? {
+        state.withLockedValue { $0.sessions[sessionId] }
+    }
+
+    /// Sends a message to every connected client except those whose session ids are listed.
+    /// The message is encoded once; each event loop gets one hop for all its clients.
+    public func broadcast(_ message: Message, except: Set<String> = []) {
+        let frame = codec.frame(message)
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, clients: [Client])] = [:]
+        for client in clients where !except.contains(client.sessionId) {
+            byLoop[ObjectIdentifier(client.eventLoop), default: (client.eventLoop, [])].clients.append(client)
+        }
+        for (loop, group) in byLoop.values {
+            loop.execute {
+                for client in group { client.sendEncoded([frame]) }
+            }
+        }
+    }
+
+    /// Sends a message to every connected client except one.
+    public func broadcast(_ message: Message, except sessionId: String) {
+        broadcast(message, except: [sessionId])
+    }
+
+    /// Disconnects every session.
+    public func disconnectAll() {
+        for client in clients { client.disconnect() }
+    }
+
+    // MARK: Events
+
+    /// Adds a handler for one of the listener's events; keep the result to remove it.
+    ///
+    /// ```swift
+    /// listener.on(.clientMessage) { message, client in print(message) }
+    /// ```
+    @discardableResult
+    public func on<Handler>(_ event: ListenerEvent<Handler>, _ handler: Handler) -> Subscription {
+        let subscription = Subscription.next()
+        state.withLockedValue {
+            $0.handlers[keyPath: event.handlers].append(HandlerEntry(id: subscription.id, handler: handler))
+        }
+        return subscription
+    }
+
+    /// Removes a handler added with ``on(_:_:)``.
+    public func removeListener(_ subscription: Subscription) {
+        state.withLockedValue { $0.handlers.remove(subscription.id) }
+    }
+
+    private var handlers: ListenerEventHandlers { state.withLockedValue { $0.handlers } }
+
+    func emitConnected(_ client: Client) {
+        let handlers = self.handlers
+        handlers.emitConnection(client)
+        handlers.emitClientConnect(client)
+    }
+
+    func emitMessage(_ message: Message, from client: Client) {
+        handlers.emitClientMessage(message, client)
+    }
+
+    func emitDisconnected(_ client: Client, reason: DisconnectReason) {
+        handlers.emitClientDisconnect(client, reason)
+    }
+
+    // MARK: For transports
+
+    /// Creates a session on `eventLoop`, or nil when `maxSessions` sessions exist (answer 503).
+    public func createSession(on eventLoop: any EventLoop) -> Client? {
+        let sessionId = SessionID.generate()
+        let client = Client(sessionId: sessionId, listener: self, eventLoop: eventLoop, codec: codec)
+        let created = state.withLockedValue { state -> Bool in
+            guard state.sessions.count < options.maxSessions else { return false }
+            state.sessions[sessionId] = client
+            return true
+        }
+        if !created {
+            logger.warning("maxSessions (\(options.maxSessions)) reached, refusing a new session")
+        }
+        return created ? client : nil
+    }
+
+    func remove(_ client: Client) {
+        state.withLockedValue { _ = $0.sessions.removeValue(forKey: client.sessionId) }
+    }
+
+    /// The timers a connection of this transport runs with: the spec's defaults, the listener's
+    /// `transportOptions` over them, and `timeout` as the grace unless the transport sets `closeTimeout`.
+    public func timers(forTransport name: String) -> SessionTimers {
+        var merged = transports[name]?.descriptor.defaults ?? TransportOptions()
+        if let overrides = options.transportOptions[name] { merged.override(with: overrides) }
+        return SessionTimers(
+            heartbeatInterval: codec.heartbeatFrame(1) == nil ? nil : merged.heartbeatInterval,
+            heartbeatTimeout: merged.timeout ?? options.timeout,
+            closeTimeout: merged.closeTimeout ?? options.timeout,
+            pollDuration: merged.duration
+        )
+    }
+
+    /// Whether a request with this `Origin` header may use the listener (PROTOCOL.md §6).
+    public func allowsOrigin(_ origin: String?) -> Bool {
+        OriginPolicy(patterns: options.origins).allows(origin)
+    }
+}
+
+/// A listener could not be created as configured.
+public enum ListenerError: Error, Equatable, CustomStringConvertible {
+    /// The options name a transport that is not linked into this server.
+    case unknownTransport(String)
+
+    public var description: String {
+        switch self {
+        case .unknownTransport(let name): return "unknown transport '\(name)'"
+        }
+    }
+}

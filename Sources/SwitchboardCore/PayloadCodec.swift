@@ -1,0 +1,50 @@
+/// A frame from a client, after decoding.
+public enum InboundFrame: Sendable, Hashable {
+    case message(Message)
+    /// The echo of a heartbeat, carrying its number.
+    case heartbeat(Int)
+}
+
+/// What a payload from a client decoded to.
+public struct DecodedPayload: Sendable, Hashable {
+    /// The frames decoded before anything invalid, in order.
+    public var frames: [InboundFrame]
+    /// Why decoding stopped early, or nil when the whole payload was valid.
+    public var problem: String?
+    /// Warnings about frames that were delivered in a repaired form (invalid JSON becomes `{}`).
+    public var warnings: [String]
+
+    public init(frames: [InboundFrame] = [], problem: String? = nil, warnings: [String] = []) {
+        self.frames = frames
+        self.problem = problem
+        self.warnings = warnings
+    }
+}
+
+/// A wire codec (PROTOCOL.md §2): how messages become one payload and back.
+///
+/// Frames are encoded one message at a time so a broadcast encodes once and shares the text;
+/// ``payload(_:)`` joins the frames of one write.
+public protocol PayloadCodec: Sendable {
+    /// The frame that carries one application message.
+    func frame(_ message: Message) -> String
+    /// The frame that tells a new session its id; always the first frame a session sends.
+    func handshakeFrame(sessionId: String) -> String
+    /// The heartbeat frame number `n`, or nil when this codec has no heartbeats.
+    func heartbeatFrame(_ n: Int) -> String?
+    /// Joins frames into the text of one write.
+    func payload(_ frames: [String]) -> String
+    /// Decodes a payload sent by a client. Frames before a bad one are kept.
+    func decode(_ payload: String) -> DecodedPayload
+}
+
+/// The codec a listener option names.
+extension PayloadProtocol {
+    /// The codec for this protocol, with `maxFrameLength` as the longest frame a client may send.
+    public func codec(maxFrameLength: Int) -> any PayloadCodec {
+        switch self {
+        case .framed: return FramedCodec(maxFrameLength: maxFrameLength)
+        case .envelope: return EnvelopeCodec()
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import NIOCore
+
+/// How a transport carries payloads; the core implements each kind once.
+public enum TransportKind: String, Sendable, Hashable, CaseIterable {
+    /// One payload per HTTP response, held up to `duration` (xhr-polling, jsonp-polling).
+    case poll
+    /// A long-lived HTTP response with one wrapped write per payload (htmlfile, xhr-multipart, server-events).
+    case stream
+    /// A full-duplex socket after an HTTP upgrade (websocket, flashsocket).
+    case upgrade
+}
+
+/// How a payload is written into a transport's wrapper.
+public enum PayloadEscaping: String, Sendable, Hashable {
+    /// The payload's bytes as they are.
+    case none
+    /// A JSON string literal that also escapes `<`, U+2028 and U+2029, so it can sit inside a `<script>`.
+    case jsonString = "json-string"
+}
+
+/// Everything a transport's spec says about it, as values the core acts on.
+public struct TransportDescriptor: Sendable {
+    /// The name in URLs and option lists, e.g. `xhr-polling`.
+    public var name: String
+    public var kind: TransportKind
+    /// One-line summary from the spec.
+    public var summary: String
+    /// The URL shape for docs, e.g. `/{resource}/xhr-polling[/{sid}][/{timestamp}]`.
+    public var urlShape: String
+    /// Names of the path segments after the transport name, in order, e.g. `["sid", "timestamp"]`.
+    public var pathSegments: [String]
+    /// `Content-Type` of GET responses (poll and stream kinds).
+    public var contentType: String?
+    /// Extra response headers, in order.
+    public var headers: [(name: String, value: String)]
+    /// Written once at the start of a stream.
+    public var prelude: String
+    /// When above zero, the prelude is padded with `padding` to exactly this many bytes.
+    public var padTo: Int
+    /// The padding character.
+    public var padding: String
+    /// Per-payload wrapper with placeholders `{payload}`, `{sid}`, `{seq}`, `{index}`.
+    public var wrapper: String
+    public var escaping: PayloadEscaping
+    /// A request header that may carry `<SID>.<seq>` to re-attach (server-events: `Last-Event-ID`).
+    public var resumeHeader: String?
+    /// The spec's default options for this transport.
+    public var defaults: TransportOptions
+    /// Position in the default transport order (lower first).
+    public var order: Int
+
+    public init(
+        name: String,
+        kind: TransportKind,
+        summary: String,
+        urlShape: String,
+        pathSegments: [String],
+        contentType: String?,
+        headers: [(name: String, value: String)],
+        prelude: String,
+        padTo: Int,
+        padding: String,
+        wrapper: String,
+        escaping: PayloadEscaping,
+        resumeHeader: String?,
+        defaults: TransportOptions,
+        order: Int
+    ) {
+        self.name = name
+        self.kind = kind
+        self.summary = summary
+        self.urlShape = urlShape
+        self.pathSegments = pathSegments
+        self.contentType = contentType
+        self.headers = headers
+        self.prelude = prelude
+        self.padTo = padTo
+        self.padding = padding
+        self.wrapper = wrapper
+        self.escaping = escaping
+        self.resumeHeader = resumeHeader
+        self.defaults = defaults
+        self.order = order
+    }
+}
+
+/// A transport a server can offer. Poll and stream kinds are served by the core from their descriptor;
+/// the upgrade kind is implemented by its module.
+public protocol Transport: Sendable {
+    var descriptor: TransportDescriptor { get }
+}
+
+/// A transport of the `poll` kind, served entirely from its descriptor.
+public struct PollTransport: Transport {
+    public let descriptor: TransportDescriptor
+    public init(descriptor: TransportDescriptor) { self.descriptor = descriptor }
+}
+
+/// A transport of the `stream` kind, served entirely from its descriptor.
+public struct StreamTransport: Transport {
+    public let descriptor: TransportDescriptor
+    public init(descriptor: TransportDescriptor) { self.descriptor = descriptor }
+}
+
+/// The transports a host offers, in default order.
+public struct TransportRegistry: Sendable {
+    public let transports: [any Transport]
+    public init(_ transports: [any Transport]) {
+        self.transports = transports.sorted { $0.descriptor.order < $1.descriptor.order }
+    }
+    public subscript(name: String) -> (any Transport)? {
+        transports.first { $0.descriptor.name == name }
+    }
+    public var names: [String] { transports.map(\.descriptor.name) }
+}
+
+/// A value given for an option that the option cannot take.
+public struct OptionError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var key: String
+    public var value: String
+    public var reason: String
+    public init(key: String, value: String, reason: String) {
+        self.key = key
+        self.value = value
+        self.reason = reason
+    }
+    public var description: String { "option \(key)=\(value): \(reason)" }
+}

@@ -1,0 +1,133 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import SwitchboardCore
+
+/// The `websocket` transport (RFC 6455): one payload per text frame, resumed by `/websocket/<SID>`.
+public struct WebSocketTransport: UpgradeTransport {
+    public let descriptor: TransportDescriptor
+
+    public init(descriptor: TransportDescriptor) {
+        self.descriptor = descriptor
+    }
+
+    public func configure(channel: any Channel, request: HTTPRequestHead, session: Client) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture {
+            let limit = session.listener.options.maxHttpBufferSize
+            try channel.pipeline.syncOperations.addHandlers(
+                NIOWebSocketFrameAggregator(
+                    minNonFinalFragmentSize: 0,
+                    maxAccumulatedFrameCount: 10_000,
+                    maxAccumulatedFrameSize: limit
+                ),
+                WebSocketSessionHandler(transportName: descriptor.name, session: session)
+            )
+        }
+    }
+}
+
+/// Carries one session over a WebSocket: text frames in and out, ping/pong, close handshake.
+final class WebSocketSessionHandler: ChannelInboundHandler, SessionConnection, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let transportName: String
+    private let session: Client
+    private var context: ChannelHandlerContext?
+    private var eventLoop: (any EventLoop)?
+    private var closing = false
+
+    init(transportName: String, session: Client) {
+        self.transportName = transportName
+        self.session = session
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.eventLoop = context.eventLoop
+        session.attach(self, style: .persistent)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        session.detach(self)
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            var data = frame.unmaskedData
+            let text = data.readString(length: data.readableBytes) ?? ""
+            session.receive(payload: text)
+        case .binary:
+            session.listener.logger.warning("binary WebSocket frame refused (close 1003)", metadata: ["sid": "\(session.sessionId)"])
+            closeWith(.unacceptableData, context: context)
+        case .ping:
+            var payload = frame.unmaskedData
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            if closing {
+                context.close(promise: nil)
+            } else {
+                var data = frame.unmaskedData
+                let code = data.readWebSocketErrorCode() ?? .normalClosure
+                closeWith(code == .unknown(1005) ? .normalClosure : code, context: context)
+            }
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOWebSocketFrameAggregator.Error {
+            session.listener.logger.warning("WebSocket message too large (close 1009): \(error)", metadata: ["sid": "\(session.sessionId)"])
+            closeWith(.messageTooLarge, context: context)
+        } else {
+            context.fireErrorCaught(error)
+        }
+    }
+
+    /// Sends a close frame with `code` and closes the connection once it is written.
+    private func closeWith(_ code: WebSocketErrorCode, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
+        var data = context.channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+    }
+
+    // MARK: SessionConnection (called on the session's loop; hops to the channel's)
+
+    private func onChannelLoop(_ body: @escaping @Sendable (WebSocketSessionHandler, ChannelHandlerContext) -> Void) {
+        guard let eventLoop else { return }
+        let work: @Sendable () -> Void = { [self] in
+            if let context { body(self, context) }
+        }
+        if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
+    }
+
+    func write(payload: String, sequence: Int) {
+        onChannelLoop { handler, context in
+            guard !handler.closing else { return }
+            let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: payload))
+            context.writeAndFlush(handler.wrapOutboundOut(frame), promise: nil)
+        }
+    }
+
+    func complete(payload: String, sequence: Int) {
+        write(payload: payload, sequence: sequence)
+    }
+
+    func close() {
+        onChannelLoop { handler, context in handler.closeWith(.normalClosure, context: context) }
+    }
+
+    func reject() {
+        onChannelLoop { handler, context in handler.closeWith(.policyViolation, context: context) }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwitchboardCore
+import SwitchboardServer
+
+/// The host: composes the linked transports, the server and a demo application.
+@main
+struct SwitchboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "Serves Switchboard sessions and a demo application."
+    )
+
+    @Option(help: "Address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to bind (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "URL prefix of Switchboard requests.")
+    var resource = "socket.io"
+
+    @Option(help: "Comma-separated transports to enable (default: every linked one).")
+    var transports: String?
+
+    @Option(name: .customLong("public"), help: "Folder of static files (default: the demo's own pages).")
+    var publicDirectory: String?
+
+    @Option(help: "Demo application: chat or echo.")
+    var app: DemoApplication = .chat
+
+    @Option(name: .customLong("protocol"), help: "Wire codec: framed or envelope.")
+    var payloadProtocol: PayloadProtocol = .framed
+
+    @Option(name: .customLong("option"), help: "A listener option as key=value, e.g. maxSessions=5000 (repeatable).")
+    var options: [String] = []
+
+    @Option(name: .customLong("transport-option"), help: "A transport option as name.key=value, e.g. xhr-polling.duration=5000 (repeatable).")
+    var transportOptions: [String] = []
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        var logger = Logger(label: "switchboard")
+        logger.logLevel = logLevel
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+
+        var listenerOptions = ListenerOptions()
+        listenerOptions.resource = resource
+        listenerOptions.protocol = payloadProtocol
+        listenerOptions.log = logger
+        if let transports {
+            listenerOptions.transports = transports.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        do {
+            for option in options {
+                let (key, value) = try Self.keyValue(option)
+                try listenerOptions.set(key, to: value)
+            }
+            for option in transportOptions {
+                let (key, value) = try Self.keyValue(option)
+                try listenerOptions.set("transportOptions", to: "\(key)=\(value)")
+            }
+        } catch let error as OptionError {
+            throw ValidationError(error.description)
+        }
+
+        let root = publicDirectory ?? Bundle.module.resourceURL!.appendingPathComponent("Public").path
+        let server = try HTTPServer(host: host, port: port, publicDirectory: root, logger: logger)
+        let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
+        app.install(on: listener)
+        try await server.start()
+        print("Switchboard \(app) demo: http://\(host):\(server.port ?? port)/  transports: \(listener.transports.names.joined(separator: ", "))")
+        try await server.run()
+    }
+
+    static func keyValue(_ text: String) throws -> (String, String) {
+        guard let equals = text.firstIndex(of: "=") else { throw ValidationError("expected key=value, got '\(text)'") }
+        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension PayloadProtocol: ExpressibleByArgument {}

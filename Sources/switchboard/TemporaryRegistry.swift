@@ -1,0 +1,7 @@
+// TEMPORARY
+import SwitchboardCore
+import SwitchboardWebSocket
+import SwitchboardXHRPolling
+extension TransportRegistry {
+    public static let linked = TransportRegistry(SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all)
+}
