@@ -86,8 +86,16 @@ let package = Package(
         // Tests.
         .target(
             name: "SwitchboardTestKit",
-            dependencies: nio + [.product(name: "NIOWebSocket", package: "swift-nio")],
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             path: "Tests/SwitchboardTestKit"
+        ),
+        .testTarget(
+            name: "SwitchboardTestKitTests",
+            dependencies: nio + ["SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
         .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore", "SwitchboardJSON"]),
@@ -100,8 +108,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling",
                 "SwitchboardJSON", "SwitchboardTestKit",
-            ],
-            plugins: codegen
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

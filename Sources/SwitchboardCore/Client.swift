@@ -35,6 +35,7 @@ public final class Client: @unchecked Sendable {
 
     struct Status {
         var connected = true
+        var open = false
         var connections = 0
         var transport: String?
     }
@@ -59,6 +60,9 @@ public final class Client: @unchecked Sendable {
 
     /// Whether the session is connected: from its handshake until it is disconnected.
     public var connected: Bool { status.withLockedValue { $0.connected } }
+
+    /// Whether a transport connection can take a write right now (otherwise sends are queued).
+    public var isOpen: Bool { status.withLockedValue { $0.open } }
 
     /// How many transport connections this session has had.
     public var connections: Int { status.withLockedValue { $0.connections } }
@@ -195,6 +199,8 @@ public final class Client: @unchecked Sendable {
                 finish(reason)
             }
         }
+        let open = machine.isOpen
+        status.withLockedValue { $0.open = open }
         rescheduleTimer()
     }
 

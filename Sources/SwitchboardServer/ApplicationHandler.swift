@@ -37,6 +37,14 @@ final class ApplicationHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
+        // After an upgrade the channel carries frames, not HTTP parts.
+        if event is HTTPServerUpgradeEvents {
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+    }
+
     private func serve(_ request: HTTPRequest, context: ChannelHandlerContext) {
         guard let application else { return serveStatic(request.head, context: context) }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

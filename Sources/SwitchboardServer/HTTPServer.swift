@@ -114,7 +114,8 @@ extension Listener {
 extension ChannelPipeline.SynchronousOperations {
     /// Sets up an HTTP/1.1 server pipeline that serves these listeners and passes every other
     /// request on to the handlers added after it: the way to attach Switchboard to a NIO server
-    /// you already run.
+    /// you already run. After a WebSocket upgrade the channel carries frames: handlers added after
+    /// this should remove themselves on `HTTPServerUpgradeEvents.upgradeComplete`, as Switchboard's do.
     ///
     /// ```swift
     /// try channel.pipeline.syncOperations.configureSwitchboard([listener])

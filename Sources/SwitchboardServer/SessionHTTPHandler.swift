@@ -66,6 +66,14 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
+        // After an upgrade the channel carries frames, not HTTP parts.
+        if event is HTTPServerUpgradeEvents {
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A WebSocket upgrade the upgrader declined continues as a plain request; not an error.
         if error is NIOWebSocketUpgradeError { return }

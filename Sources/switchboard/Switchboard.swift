@@ -72,7 +72,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
         let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
         app.install(on: listener)
         try await server.start()
-        print("Switchboard \(app) demo: http://\(host):\(server.port ?? port)/  transports: \(listener.transports.names.joined(separator: ", "))")
+        let banner = "Switchboard \(app) demo: http://\(host):\(server.port ?? port)/  transports: \(listener.transports.names.joined(separator: ", "))\n"
+        FileHandle.standardOutput.write(Data(banner.utf8))
         try await server.run()
     }
 

@@ -1,0 +1,118 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import SwitchboardCore
+import SwitchboardServer
+import SwitchboardTestKit
+import SwitchboardWebSocket
+import SwitchboardXHRPolling
+import Testing
+
+/// What a listener's events reported, for assertions.
+final class Recorder: Sendable {
+    private let state = NIOLockedValueBox(State())
+    struct State {
+        var connected: [String] = []
+        var messages: [(String, Message)] = []
+        var disconnected: [(String, DisconnectReason)] = []
+    }
+
+    var connected: [String] { state.withLockedValue { $0.connected } }
+    var messages: [Message] { state.withLockedValue { $0.messages.map(\.1) } }
+    func messages(from sid: String) -> [Message] { state.withLockedValue { $0.messages.filter { $0.0 == sid }.map(\.1) } }
+    var disconnected: [(String, DisconnectReason)] { state.withLockedValue { $0.disconnected } }
+
+    func record(_ listener: Listener) {
+        listener.on(.clientConnect) { client in self.state.withLockedValue { $0.connected.append(client.sessionId) } }
+        listener.on(.clientMessage) { message, client in
+            self.state.withLockedValue { $0.messages.append((client.sessionId, message)) }
+        }
+        listener.on(.clientDisconnect) { client, reason in
+            self.state.withLockedValue { $0.disconnected.append((client.sessionId, reason)) }
+        }
+    }
+}
+
+/// A real server on a loopback port with one listener, the echo behaviour, and an application route.
+struct TestServer {
+    let server: HTTPServer
+    let listener: Listener
+    let recorder: Recorder
+    let port: Int
+
+    static let transports = TransportRegistry(SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all)
+
+    /// Starts a server; `configure` adjusts the listener options, `echo` installs the echo application.
+    static func start(echo: Bool = true, _ configure: (inout ListenerOptions) -> Void = { _ in }) async throws -> TestServer {
+        var options = ListenerOptions()
+        options.log.logLevel = .critical
+        configure(&options)
+        let server = try HTTPServer(port: 0, logger: options.log) { request in
+            HTTPResponse(contentType: "text/plain; charset=UTF-8", body: "app:\(request.method) \(request.head.uri)")
+        }
+        let listener = try Listener.listen(server, options: options, transports: transports)
+        let recorder = Recorder()
+        recorder.record(listener)
+        if echo {
+            listener.on(.clientMessage) { message, client in
+                if case .text(let text) = message, text.hasPrefix("broadcast:") {
+                    client.broadcast(.text(String(text.dropFirst("broadcast:".count))))
+                } else {
+                    client.send(message)
+                }
+            }
+        }
+        try await server.start()
+        return TestServer(server: server, listener: listener, recorder: recorder, port: try #require(server.port))
+    }
+
+    func stop() async {
+        try? await server.shutdown()
+    }
+
+    var resource: String { listener.options.resource }
+
+    /// Opens a WebSocket session (or resumes `sid`) and reads the handshake when it is new.
+    func webSocket(resume sid: String? = nil) async throws -> (WebSocketTestClient, String) {
+        let path = "/\(resource)/websocket" + (sid.map { "/\($0)" } ?? "")
+        let socket = try await WebSocketTestClient.connect(port: port, path: path)
+        if let sid { return (socket, sid) }
+        let handshake = try await socket.receiveText()
+        let id = try #require(FramedCodec().decode(handshake).frames.first.flatMap { frame -> String? in
+            if case .message(.text(let id)) = frame { return id }
+            return nil
+        })
+        return (socket, id)
+    }
+
+    func http() async throws -> HTTPTestConnection {
+        try await HTTPTestConnection.connect(port: port)
+    }
+
+    /// Opens an xhr-polling session; returns the SID from the handshake poll.
+    func pollingSession(_ connection: HTTPTestConnection) async throws -> String {
+        let response = try await connection.request("GET", "/\(resource)/xhr-polling//\(Self.now())")
+        #expect(response.status == 200)
+        let body = response.bodyString
+        #expect(body.hasPrefix("~m~22~m~"), "the handshake poll is the SID frame alone: \(body)")
+        return String(body.dropFirst("~m~22~m~".count))
+    }
+
+    func poll(_ connection: HTTPTestConnection, _ sid: String, timeout: Duration = .seconds(5)) async throws -> TestHTTPResponse {
+        try await connection.request("GET", "/\(resource)/xhr-polling/\(sid)/\(Self.now())", timeout: timeout)
+    }
+
+    func post(_ connection: HTTPTestConnection, _ sid: String, payload: String) async throws -> TestHTTPResponse {
+        try await connection.request(
+            "POST", "/\(resource)/xhr-polling/\(sid)/send",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: formBody([("data", payload)]))
+    }
+
+    static func now() -> Int { Int(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// `~m~L~m~s` for each message, as a client writes it.
+func framed(_ messages: String...) -> String {
+    messages.map(FramedCodec.frame(text:)).joined()
+}
