@@ -6,11 +6,11 @@ let nio: [Target.Dependency] = [
     .product(name: "NIOPosix", package: "swift-nio"),
     .product(name: "NIOHTTP1", package: "swift-nio"),
 ]
-let codegen: [Target.PluginUsage] = []  // TEMP
+let codegen: [Target.PluginUsage] = [.plugin(name: "SwitchboardCodegen")]
 
 let package = Package(
     name: "Switchboard",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "SwitchboardSpec", targets: ["SwitchboardSpec"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-codegen", targets: ["switchboard-codegen"]),
+        .plugin(name: "SwitchboardCodegen", targets: ["SwitchboardCodegen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -45,6 +46,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .plugin(name: "SwitchboardCodegen", capability: .buildTool(), dependencies: ["switchboard-codegen"]),
 
         // The session engine and the modules composed around it.
         .target(
@@ -70,7 +72,11 @@ let package = Package(
             dependencies: nio + ["SwitchboardCore", .product(name: "NIOWebSocket", package: "swift-nio")],
             plugins: codegen
         ),
-        .target(name: "SwitchboardXHRPolling", dependencies: ["SwitchboardCore"], plugins: codegen),
+        .target(
+            name: "SwitchboardXHRPolling",
+            dependencies: ["SwitchboardCore", .product(name: "NIOCore", package: "swift-nio")],
+            plugins: codegen
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
@@ -97,7 +103,15 @@ let package = Package(
             name: "SwitchboardTestKitTests",
             dependencies: nio + ["SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
-        .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "GeneratedCodeTests",
+            dependencies: nio + [
+                "SwitchboardCore", "SwitchboardWebSocket", "SwitchboardXHRPolling",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore", "SwitchboardJSON"]),
         .testTarget(
             name: "SwitchboardStaticTests",

@@ -1,7 +1,0 @@
-// TEMPORARY
-import SwitchboardCore
-import SwitchboardWebSocket
-import SwitchboardXHRPolling
-extension TransportRegistry {
-    public static let linked = TransportRegistry(SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all)
-}
