@@ -52,6 +52,11 @@ public final class Listener: Sendable {
         state.withLockedValue { Array($0.sessions.values) }
     }
 
+    /// How many sessions are connected.
+    public var clientCount: Int {
+        state.withLockedValue { $0.sessions.count }
+    }
+
     /// The connected clients by session id.
     public var clientsIndex: [String: Client] {
         state.withLockedValue { $0.sessions }

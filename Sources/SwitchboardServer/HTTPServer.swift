@@ -114,8 +114,8 @@ extension Listener {
 extension ChannelPipeline.SynchronousOperations {
     /// Sets up an HTTP/1.1 server pipeline that serves these listeners and passes every other
     /// request on to the handlers added after it: the way to attach Switchboard to a NIO server
-    /// you already run. After a WebSocket upgrade the channel carries frames: handlers added after
-    /// this should remove themselves on `HTTPServerUpgradeEvents.upgradeComplete`, as Switchboard's do.
+    /// you already run. After a WebSocket upgrade, frames are handled right after the HTTP upgrade
+    /// handler and never reach the handlers added after this.
     ///
     /// ```swift
     /// try channel.pipeline.syncOperations.configureSwitchboard([listener])
@@ -124,7 +124,7 @@ extension ChannelPipeline.SynchronousOperations {
     public func configureSwitchboard(_ listeners: [Listener]) throws {
         try configureHTTPServerPipeline(
             withPipeliningAssistance: true,
-            withServerUpgrade: (upgraders: [SessionUpgrader.make(listeners: listeners)], completionHandler: { _ in }),
+            withServerUpgrade: (upgraders: [SessionUpgrader(listeners: listeners)], completionHandler: { _ in }),
             withErrorHandling: true
         )
         for listener in listeners {

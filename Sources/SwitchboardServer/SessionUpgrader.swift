@@ -8,30 +8,55 @@ import SwitchboardCore
 /// enabled upgrade-kind transport of one of its listeners, for a new session or a known SID, from
 /// an allowed origin. Anything it declines continues as a plain request, which the listener's HTTP
 /// handler answers (404 unknown SID, 403 origin, 503 full) or the application gets.
-enum SessionUpgrader {
-    static func make(listeners: [Listener]) -> NIOWebSocketServerUpgrader {
-        let maxFrameSize = listeners.map(\.options.maxHttpBufferSize).max() ?? 1 << 20
-        return NIOWebSocketServerUpgrader(
+///
+/// The transport's handlers go right after the HTTP upgrade handler, so frames never pass through
+/// the HTTP handlers that follow it (Switchboard's or the application's).
+final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
+    let supportedProtocol = "websocket"
+    let requiredUpgradeHeaders: [String] = []
+    private let listeners: [Listener]
+    private let maxFrameSize: Int
+    /// Checks the RFC 6455 request and computes `Sec-WebSocket-Accept`.
+    private let handshake: NIOWebSocketServerUpgrader
+
+    init(listeners: [Listener]) {
+        self.listeners = listeners
+        self.maxFrameSize = listeners.map(\.options.maxHttpBufferSize).max() ?? 1 << 20
+        self.handshake = NIOWebSocketServerUpgrader(
             maxFrameSize: maxFrameSize,
-            automaticErrorHandling: true,
+            automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
-                let accepted = target(of: head, in: listeners).map { target in
+                let accepted = Self.target(of: head, in: listeners).map { target in
                     target.sessionId.map { target.listener.client($0) != nil } ?? true
                 } ?? false
                 return channel.eventLoop.makeSucceededFuture(accepted ? HTTPHeaders() : nil)
             },
-            upgradePipelineHandler: { channel, head in
-                guard let target = target(of: head, in: listeners) else {
-                    return channel.close()
-                }
-                let session = target.sessionId.flatMap(target.listener.client) ?? target.listener.createSession(on: channel.eventLoop)
-                guard let session, target.sessionId == nil || session.sessionId == target.sessionId else {
-                    target.listener.logger.info("upgrade for a session that ended meanwhile; closing")
-                    return channel.close()
-                }
-                return target.transport.configure(channel: channel, request: head, session: session)
-            }
+            upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() }
         )
+    }
+
+    func buildUpgradeResponse(
+        channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders
+    ) -> EventLoopFuture<HTTPHeaders> {
+        handshake.buildUpgradeResponse(
+            channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
+    }
+
+    func upgrade(context: ChannelHandlerContext, upgradeRequest head: HTTPRequestHead) -> EventLoopFuture<Void> {
+        guard let target = Self.target(of: head, in: listeners) else {
+            return context.channel.close()
+        }
+        let listener = target.listener
+        let session = target.sessionId.flatMap(listener.client) ?? listener.createSession(on: context.eventLoop)
+        guard let session, target.sessionId == nil || session.sessionId == target.sessionId else {
+            listener.logger.info("upgrade for a session that ended meanwhile; closing")
+            return context.channel.close()
+        }
+        return context.eventLoop.makeCompletedFuture {
+            try target.transport.configure(
+                channel: context.channel, request: head, session: session,
+                maxFrameSize: listener.options.maxHttpBufferSize, position: .after(context.handler))
+        }
     }
 
     struct Target {
@@ -49,7 +74,7 @@ enum SessionUpgrader {
             else { continue }
             guard listener.allowsOrigin(head.headers.first(name: "origin")) else { return nil }
             let sessionId = TransportPath(segments: segments, descriptor: transport.descriptor).sessionId
-            if sessionId == nil, listener.clients.count >= listener.options.maxSessions { return nil }
+            if sessionId == nil, listener.clientCount >= listener.options.maxSessions { return nil }
             return Target(listener: listener, transport: transport, sessionId: sessionId)
         }
         return nil

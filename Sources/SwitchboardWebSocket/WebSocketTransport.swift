@@ -12,17 +12,27 @@ public struct WebSocketTransport: UpgradeTransport {
         self.descriptor = descriptor
     }
 
-    public func configure(channel: any Channel, request: HTTPRequestHead, session: Client) -> EventLoopFuture<Void> {
-        channel.eventLoop.makeCompletedFuture {
-            let limit = session.listener.options.maxHttpBufferSize
-            try channel.pipeline.syncOperations.addHandlers(
-                NIOWebSocketFrameAggregator(
-                    minNonFinalFragmentSize: 0,
-                    maxAccumulatedFrameCount: 10_000,
-                    maxAccumulatedFrameSize: limit
-                ),
-                WebSocketSessionHandler(transportName: descriptor.name, session: session)
-            )
+    public func configure(
+        channel: any Channel, request: HTTPRequestHead, session: Client, maxFrameSize: Int,
+        position: ChannelPipeline.SynchronousOperations.Position
+    ) throws {
+        let handlers: [any ChannelHandler] = [
+            WebSocketFrameEncoder(),
+            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)),
+            WebSocketProtocolErrorHandler(),
+            NIOWebSocketFrameAggregator(
+                minNonFinalFragmentSize: 0,
+                maxAccumulatedFrameCount: 10_000,
+                maxAccumulatedFrameSize: maxFrameSize
+            ),
+            WebSocketSessionHandler(transportName: descriptor.name, session: session),
+        ]
+        // One at a time, in order: the session handler writes the handshake as soon as it is added,
+        // so everything before it must be in place.
+        var position = position
+        for handler in handlers {
+            try channel.pipeline.syncOperations.addHandler(handler, position: position)
+            position = .after(handler)
         }
     }
 }

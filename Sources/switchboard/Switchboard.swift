@@ -9,8 +9,19 @@ import SwitchboardServer
 struct SwitchboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
-        abstract: "Serves Switchboard sessions and a demo application."
+        abstract: "Serves Switchboard sessions and a demo application.",
+        discussion: "Listener options for --option key=value:\n" + optionList(ListenerOptions.optionHelp)
+            + "\n\nTransport options for --transport-option <transport>.key=value:\n"
+            + optionList(TransportOptions.optionHelp)
+            + "\n\nTransports linked into this host: " + TransportRegistry.linked.names.joined(separator: ", ")
     )
+
+    static func optionList(_ help: [(key: String, type: String, defaultValue: String, description: String)]) -> String {
+        help.map { option in
+            let defaultText = option.defaultValue.isEmpty ? "" : ", default \(option.defaultValue)"
+            return "  \(option.key) (\(option.type)\(defaultText)): \(option.description)"
+        }.joined(separator: "\n")
+    }
 
     @Option(help: "Address to bind.")
     var host = "127.0.0.1"
