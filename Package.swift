@@ -89,6 +89,12 @@ let package = Package(
             plugins: codegen
         ),
 
+        .executableTarget(
+            name: "hello-switchboard",
+            dependencies: ["SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling"],
+            path: "Examples/hello"
+        ),
+
         // Tests.
         .target(
             name: "SwitchboardTestKit",
