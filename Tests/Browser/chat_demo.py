@@ -1,0 +1,71 @@
+"""The chat demo in a real browser: two tabs, one over websocket and one over xhr-polling.
+
+Runs the built `switchboard` binary (path in argv[1]) on a free port and drives headless
+Chromium (the system's, through Playwright). Exits non-zero on any failure.
+"""
+import asyncio
+import re
+import subprocess
+import sys
+
+from playwright.async_api import async_playwright
+
+CONNECTED = "document.getElementById('status').textContent.startsWith('connected')"
+
+
+def start_host(binary):
+    process = subprocess.Popen([binary, "--port", "0", "--log-level", "warning"],
+                               stdout=subprocess.PIPE, text=True)
+    banner = process.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", banner)
+    if not match:
+        process.kill()
+        sys.exit(f"no port in banner: {banner!r}")
+    return process, int(match.group(1))
+
+
+async def chat(port, screenshot):
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            ada, bob = await browser.new_page(), await browser.new_page()
+            await ada.goto(f"http://127.0.0.1:{port}/?transport=websocket")
+            await bob.goto(f"http://127.0.0.1:{port}/?transport=xhr-polling")
+            for page, name in [(ada, "ada"), (bob, "bob")]:
+                await page.wait_for_function(CONNECTED, timeout=5000)
+                await page.fill("#nickname", name)
+                await page.click("#join button")
+            await ada.wait_for_function("document.getElementById('users').textContent == 'adabob'", timeout=5000)
+
+            await ada.fill("#text", "hello bob </script> \"quoted\" 😀")
+            await ada.click("#say button")
+            await bob.wait_for_function(
+                "document.getElementById('messages').textContent.includes('hello bob </script> \"quoted\" 😀')",
+                timeout=5000)
+            await bob.fill("#text", "hi ada")
+            await bob.click("#say button")
+            await ada.wait_for_function("document.getElementById('messages').textContent.includes('hi ada')",
+                                        timeout=5000)
+            assert "websocket" in await ada.text_content("#status")
+            assert "xhr-polling" in await bob.text_content("#status")
+            if screenshot:
+                await ada.set_viewport_size({"width": 900, "height": 420})
+                await ada.screenshot(path=screenshot)
+        finally:
+            await browser.close()
+
+
+def main():
+    binary = sys.argv[1]
+    screenshot = sys.argv[2] if len(sys.argv) > 2 else None
+    process, port = start_host(binary)
+    try:
+        asyncio.run(chat(port, screenshot))
+    finally:
+        process.terminate()
+        process.wait()
+    print("browser chat demo: websocket and xhr-polling tabs exchanged messages")
+
+
+if __name__ == "__main__":
+    main()
