@@ -7,6 +7,11 @@ let nio: [Target.Dependency] = [
     .product(name: "NIOHTTP1", package: "swift-nio"),
 ]
 let codegen: [Target.PluginUsage] = [.plugin(name: "SwitchboardCodegen")]
+let specOnly: [Target.Dependency] = ["SwitchboardCore", .product(name: "NIOCore", package: "swift-nio")]
+let allTransports: [Target.Dependency] = [
+    "SwitchboardWebSocket", "SwitchboardXHRPolling", "SwitchboardJSONPPolling", "SwitchboardHTMLFile",
+    "SwitchboardXHRMultipart", "SwitchboardServerEvents",
+]
 
 let package = Package(
     name: "Switchboard",
@@ -16,6 +21,10 @@ let package = Package(
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardWebSocket", targets: ["SwitchboardWebSocket"]),
         .library(name: "SwitchboardXHRPolling", targets: ["SwitchboardXHRPolling"]),
+        .library(name: "SwitchboardJSONPPolling", targets: ["SwitchboardJSONPPolling"]),
+        .library(name: "SwitchboardHTMLFile", targets: ["SwitchboardHTMLFile"]),
+        .library(name: "SwitchboardXHRMultipart", targets: ["SwitchboardXHRMultipart"]),
+        .library(name: "SwitchboardServerEvents", targets: ["SwitchboardServerEvents"]),
         .library(name: "SwitchboardStatic", targets: ["SwitchboardStatic"]),
         .library(name: "SwitchboardJSON", targets: ["SwitchboardJSON"]),
         .library(name: "SwitchboardSpec", targets: ["SwitchboardSpec"]),
@@ -72,19 +81,19 @@ let package = Package(
             dependencies: nio + ["SwitchboardCore", .product(name: "NIOWebSocket", package: "swift-nio")],
             plugins: codegen
         ),
-        .target(
-            name: "SwitchboardXHRPolling",
-            dependencies: ["SwitchboardCore", .product(name: "NIOCore", package: "swift-nio")],
-            plugins: codegen
-        ),
+        // Transports defined by their spec alone: each module holds only generated code.
+        .target(name: "SwitchboardXHRPolling", dependencies: specOnly, plugins: codegen),
+        .target(name: "SwitchboardJSONPPolling", dependencies: specOnly, plugins: codegen),
+        .target(name: "SwitchboardHTMLFile", dependencies: specOnly, plugins: codegen),
+        .target(name: "SwitchboardXHRMultipart", dependencies: specOnly, plugins: codegen),
+        .target(name: "SwitchboardServerEvents", dependencies: specOnly, plugins: codegen),
         .executableTarget(
             name: "switchboard",
             dependencies: [
                 "SwitchboardCore", "SwitchboardServer", "SwitchboardStatic", "SwitchboardJSON",
-                "SwitchboardWebSocket", "SwitchboardXHRPolling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
+            ] + allTransports,
             resources: [.copy("Public")],
             plugins: codegen
         ),
@@ -125,10 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardEndToEndTests",
-            dependencies: [
-                "SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling",
-                "SwitchboardJSON", "SwitchboardTestKit",
-            ]
+            dependencies: ["SwitchboardCore", "SwitchboardServer", "SwitchboardJSON", "SwitchboardTestKit"] + allTransports
         ),
     ],
     swiftLanguageModes: [.v6]

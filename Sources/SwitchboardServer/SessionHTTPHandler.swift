@@ -219,7 +219,9 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         held = Held(connection: connection, request: head, cors: request.cors, streaming: streaming)
         if streaming {
             var headers = responseHeaders(for: descriptor, cors: request.cors)
-            headers.add(name: "Connection", value: head.isKeepAlive ? "keep-alive" : "close")
+            // HTTP/1.0 has no chunked encoding: the stream is delimited by closing the connection.
+            let keepAlive = head.isKeepAlive && head.version != .http1_0
+            headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
             let prelude = descriptor.paddedPrelude
             if !prelude.isEmpty {
@@ -279,9 +281,6 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let contentType = descriptor.contentType { headers.add(name: "Content-Type", value: contentType) }
         for (name, value) in descriptor.headers { headers.replaceOrAdd(name: name, value: value) }
         if !headers.contains(name: "Cache-Control") { headers.add(name: "Cache-Control", value: "no-cache") }
-        if descriptor.kind == .stream {
-            headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
-        }
         headers.add(contentsOf: cors)
         return headers
     }

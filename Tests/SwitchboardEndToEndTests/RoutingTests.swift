@@ -11,7 +11,10 @@ struct RoutingTests {
         defer { Task { await server.stop() } }
         #expect(server.port > 0)
         #expect(server.listener.options.resource == "socket.io")
-        #expect(server.listener.transports.names == ["websocket", "xhr-polling"])
+        #expect(
+            server.listener.transports.names
+                == ["websocket", "server-events", "htmlfile", "xhr-multipart", "xhr-polling", "jsonp-polling"],
+            "every linked transport, in the default order of PROTOCOL.md §8")
         #expect(server.listener.clients.isEmpty)
     }
 

@@ -4,7 +4,11 @@ import NIOCore
 import SwitchboardCore
 import SwitchboardServer
 import SwitchboardTestKit
+import SwitchboardHTMLFile
+import SwitchboardJSONPPolling
+import SwitchboardServerEvents
 import SwitchboardWebSocket
+import SwitchboardXHRMultipart
 import SwitchboardXHRPolling
 import Testing
 
@@ -40,7 +44,10 @@ struct TestServer {
     let recorder: Recorder
     let port: Int
 
-    static let transports = TransportRegistry(SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all)
+    static let transports = TransportRegistry(
+        SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all + SwitchboardJSONPPollingTransports.all
+            + SwitchboardHTMLFileTransports.all + SwitchboardXHRMultipartTransports.all
+            + SwitchboardServerEventsTransports.all)
 
     /// Starts a server; `configure` adjusts the listener options, `echo` installs the echo application.
     static func start(echo: Bool = true, _ configure: (inout ListenerOptions) -> Void = { _ in }) async throws -> TestServer {
