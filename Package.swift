@@ -9,7 +9,7 @@ let nio: [Target.Dependency] = [
 let codegen: [Target.PluginUsage] = [.plugin(name: "SwitchboardCodegen")]
 let specOnly: [Target.Dependency] = ["SwitchboardCore", .product(name: "NIOCore", package: "swift-nio")]
 let allTransports: [Target.Dependency] = [
-    "SwitchboardWebSocket", "SwitchboardXHRPolling", "SwitchboardJSONPPolling", "SwitchboardHTMLFile",
+    "SwitchboardWebSocket", "SwitchboardFlashSocket", "SwitchboardXHRPolling", "SwitchboardJSONPPolling", "SwitchboardHTMLFile",
     "SwitchboardXHRMultipart", "SwitchboardServerEvents",
 ]
 
@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardWebSocket", targets: ["SwitchboardWebSocket"]),
+        .library(name: "SwitchboardFlashSocket", targets: ["SwitchboardFlashSocket"]),
         .library(name: "SwitchboardXHRPolling", targets: ["SwitchboardXHRPolling"]),
         .library(name: "SwitchboardJSONPPolling", targets: ["SwitchboardJSONPPolling"]),
         .library(name: "SwitchboardHTMLFile", targets: ["SwitchboardHTMLFile"]),
@@ -38,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Code generation: specs in, typed Swift out.
@@ -78,9 +80,15 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardWebSocket",
-            dependencies: nio + ["SwitchboardCore", .product(name: "NIOWebSocket", package: "swift-nio")],
+            dependencies: nio + [
+                "SwitchboardCore",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             plugins: codegen
         ),
+        // flashsocket is the websocket transport on its own path (PROTOCOL.md §6.2), plus the policy file.
+        .target(name: "SwitchboardFlashSocket", dependencies: nio + ["SwitchboardWebSocket"], plugins: codegen),
         // Transports defined by their spec alone: each module holds only generated code.
         .target(name: "SwitchboardXHRPolling", dependencies: specOnly, plugins: codegen),
         .target(name: "SwitchboardJSONPPolling", dependencies: specOnly, plugins: codegen),

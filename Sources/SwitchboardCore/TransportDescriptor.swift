@@ -88,6 +88,20 @@ public struct TransportDescriptor: Sendable {
 /// the upgrade kind is implemented by its module.
 public protocol Transport: Sendable {
     var descriptor: TransportDescriptor { get }
+
+    /// Handlers placed first on every accepted connection of a server that offers this transport,
+    /// before HTTP parsing (the Flash policy request is not HTTP). They remove themselves once
+    /// they have seen enough. None by default.
+    func connectionHandlers(for listener: Listener) -> [any ChannelHandler]
+
+    /// Starts what the transport runs beside the HTTP server (the Flash policy server); returns
+    /// the channels to close when the server shuts down. Nothing by default.
+    func startServices(for listener: Listener, group: any EventLoopGroup) async -> [any Channel]
+}
+
+extension Transport {
+    public func connectionHandlers(for listener: Listener) -> [any ChannelHandler] { [] }
+    public func startServices(for listener: Listener, group: any EventLoopGroup) async -> [any Channel] { [] }
 }
 
 /// A transport of the `poll` kind, served entirely from its descriptor.

@@ -12,4 +12,16 @@ public protocol UpgradeTransport: Transport {
         channel: any Channel, request: HTTPRequestHead, session: Client, maxFrameSize: Int,
         position: ChannelPipeline.SynchronousOperations.Position
     ) throws
+
+    /// For a connection whose upgrade the server's RFC 6455 handshake could not answer (hixie-76:
+    /// `Sec-WebSocket-Key1/2` and 8 bytes after the headers): makes, for the session, the handlers
+    /// that replace HTTP on it; the first writes the response. Nil when the request is no such
+    /// handshake (the default), so no session is created for it.
+    func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (Client) -> [any ChannelHandler])?
+}
+
+extension UpgradeTransport {
+    public func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (Client) -> [any ChannelHandler])? {
+        nil
+    }
 }

@@ -28,6 +28,8 @@ public final class HTTPServer: Sendable {
     private struct State {
         var listeners: [Listener] = []
         var channel: (any Channel)?
+        /// What the transports run beside HTTP (the Flash policy server).
+        var services: [any Channel] = []
     }
 
     /// - Parameters:
@@ -82,7 +84,16 @@ public final class HTTPServer: Sendable {
             }
             .bind(host: host, port: requestedPort)
             .get()
-        state.withLockedValue { $0.channel = channel }
+        var services: [any Channel] = []
+        for listener in listeners {
+            for transport in listener.transports.transports {
+                services += await transport.startServices(for: listener, group: group)
+            }
+        }
+        state.withLockedValue {
+            $0.channel = channel
+            $0.services = services
+        }
         logger.info("listening on http://\(host):\(channel.localAddress?.port ?? requestedPort)/")
     }
 
@@ -94,8 +105,9 @@ public final class HTTPServer: Sendable {
 
     /// Stops accepting connections and disconnects every session.
     public func shutdown() async throws {
-        let (channel, listeners) = state.withLockedValue { ($0.channel, $0.listeners) }
+        let (channel, listeners, services) = state.withLockedValue { ($0.channel, $0.listeners, $0.services) }
         for listener in listeners { listener.disconnectAll() }
+        for service in services { try? await service.close() }
         try await channel?.close()
     }
 }
@@ -130,5 +142,10 @@ extension ChannelPipeline.SynchronousOperations {
         for listener in listeners {
             try addHandler(SessionHTTPHandler(listener: listener))
         }
+        // Transports that must see the first bytes of a connection go before HTTP.
+        let first = listeners.flatMap { listener in
+            listener.transports.transports.flatMap { $0.connectionHandlers(for: listener) }
+        }
+        try addHandlers(first, position: .first)
     }
 }

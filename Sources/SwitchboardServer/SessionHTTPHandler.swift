@@ -77,6 +77,12 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A WebSocket upgrade the upgrader declined continues as a plain request; not an error.
         if error is NIOWebSocketUpgradeError { return }
+        // Malformed HTTP: NIO's error handler has answered 400; this connection cannot go on.
+        if error is HTTPParserError {
+            listener.logger.warning("malformed HTTP request: \(error); closing the connection")
+            context.close(promise: nil)
+            return
+        }
         context.fireErrorCaught(error)
     }
 
@@ -202,6 +208,14 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if sessionId != nil, existing == nil {
             return refuse(.notFound, "unknown session", head, context: context, close: false, cors: request.cors)
         }
+        if let upgrade = request.transport as? any UpgradeTransport,
+            let makeHandlers = upgrade.legacyUpgradeHandlers(request: head, maxFrameSize: listener.options.maxHttpBufferSize)
+        {
+            guard let session = existing ?? listener.createSession(on: context.eventLoop) else {
+                return refuse(.serviceUnavailable, "too many sessions", head, context: context, cors: request.cors)
+            }
+            return takeOver(context, with: makeHandlers(session))
+        }
         guard descriptor.kind != .upgrade else {
             return refuse(.badRequest, "\(descriptor.name) needs an HTTP upgrade", head, context: context, close: false, cors: request.cors)
         }
@@ -230,6 +244,35 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.flush()
         }
         session.attach(connection, style: connection.style)
+    }
+
+    /// Replaces HTTP on this connection with a legacy WebSocket's handlers. They go where the
+    /// request decoder was, so the bytes that followed the request's headers (hixie-76's 8 key
+    /// bytes) reach them when the decoder leaves.
+    private func takeOver(_ context: ChannelHandlerContext, with handlers: [any ChannelHandler]) {
+        let pipeline = context.pipeline.syncOperations
+        do {
+            let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self), promise: nil)
+            for handler in [
+                try? pipeline.handler(type: HTTPServerPipelineHandler.self) as any RemovableChannelHandler,
+                try? pipeline.handler(type: NIOHTTPResponseHeadersValidator.self),
+                try? pipeline.handler(type: HTTPServerProtocolErrorHandler.self),
+                try? pipeline.handler(type: ApplicationHandler.self),
+            ] {
+                if let handler { pipeline.removeHandler(handler, promise: nil) }
+            }
+            var position = ChannelPipeline.SynchronousOperations.Position.after(decoder)
+            for handler in handlers {
+                try pipeline.addHandler(handler, position: position)
+                position = .after(handler)
+            }
+            pipeline.removeHandler(decoder, promise: nil)
+            pipeline.removeHandler(context: context, promise: nil)
+        } catch {
+            listener.logger.error("could not hand the connection to the WebSocket: \(error)")
+            context.close(promise: nil)
+        }
     }
 
     // MARK: Called by HTTPSessionConnection on this loop
@@ -290,6 +333,8 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         _ status: HTTPResponseStatus, _ reason: String, _ head: HTTPRequestHead, context: ChannelHandlerContext,
         close: Bool = true, cors: HTTPHeaders = [:]
     ) {
+        // After a request that asked for an upgrade the HTTP decoder stops: the connection is done.
+        let close = close || head.headers.contains(name: "upgrade")
         let level: Logger.Level = status == .notFound ? .info : .warning
         listener.logger.log(level: level, "\(status.code) \(head.method) \(head.uri): \(reason)")
         state = close ? .discarding : state

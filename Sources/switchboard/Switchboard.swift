@@ -44,6 +44,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
     @Option(name: .customLong("protocol"), help: "Wire codec: framed or envelope.")
     var payloadProtocol: PayloadProtocol = .framed
 
+    @Option(help: "Port of the Flash policy server (flashsocket); 843 by default.")
+    var flashPolicyPort: Int?
+
     @Option(name: .customLong("option"), help: "A listener option as key=value, e.g. maxSessions=5000 (repeatable).")
     var options: [String] = []
 
@@ -73,6 +76,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
             for option in transportOptions {
                 let (key, value) = try Self.keyValue(option)
                 try listenerOptions.set("transportOptions", to: "\(key)=\(value)")
+            }
+            if let flashPolicyPort {
+                try listenerOptions.set("transportOptions", to: "flashsocket.flashPolicyPort=\(flashPolicyPort)")
             }
         } catch let error as OptionError {
             throw ValidationError(error.description)

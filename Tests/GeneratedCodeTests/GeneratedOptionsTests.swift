@@ -109,6 +109,9 @@ import Testing
         #expect(timeout?.defaultValue == "8000")
         #expect(timeout?.description.hasPrefix("Grace after a session's last connection closes") == true)
         #expect(ListenerOptions.optionHelp.first { $0.key == "protocol" }?.type == "framed|envelope")
-        #expect(TransportOptions.optionHelp.map(\.key) == ["heartbeatInterval", "timeout", "closeTimeout", "duration"])
+        #expect(
+            TransportOptions.optionHelp.map(\.key) == [
+                "heartbeatInterval", "timeout", "closeTimeout", "duration", "flashPolicyServer", "flashPolicyPort",
+            ])
     }
 }

@@ -1,6 +1,8 @@
 import SwitchboardCore
 import SwitchboardServer
 import SwitchboardTestKit
+import SwitchboardWebSocket
+import SwitchboardXHRPolling
 import Testing
 
 @Suite("server routing over loopback (PROTOCOL.md §3, §7)")
@@ -13,7 +15,7 @@ struct RoutingTests {
         #expect(server.listener.options.resource == "socket.io")
         #expect(
             server.listener.transports.names
-                == ["websocket", "server-events", "htmlfile", "xhr-multipart", "xhr-polling", "jsonp-polling"],
+                == ["websocket", "server-events", "flashsocket", "htmlfile", "xhr-multipart", "xhr-polling", "jsonp-polling"],
             "every linked transport, in the default order of PROTOCOL.md §8")
         #expect(server.listener.clients.isEmpty)
     }
@@ -39,6 +41,25 @@ struct RoutingTests {
         #expect(
             try await http.request("GET", "/socket.io/websocket").bodyString == "app:GET /socket.io/websocket",
             "a transport that is not enabled is not ours")
+    }
+
+    @Test("a server composed with only some transport modules serves exactly those; the others are the app's")
+    func composedServer() async throws {
+        let server = try await TestServer.start(
+            transports: TransportRegistry(SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all))
+        defer { Task { await server.stop() } }
+        #expect(server.listener.transports.names == ["websocket", "xhr-polling"])
+        let http = try await server.http()
+        for path in ["/socket.io/htmlfile//1", "/socket.io/server-events//1", "/socket.io/jsonp-polling//1/0",
+                     "/socket.io/xhr-multipart/", "/socket.io/flashsocket"] {
+            #expect(try await http.request("GET", path).bodyString == "app:GET \(path)")
+        }
+        #expect(try await http.request("GET", "/socket.io/xhr-polling//1").bodyString.hasPrefix("~m~22~m~"))
+        let tcp = try await RawTCPClient.connect(port: server.port)
+        try await tcp.write(Array("<policy-file-request/>\0".utf8))
+        let answer = String(decoding: try await tcp.readUntilClose(), as: UTF8.self)
+        #expect(!answer.contains("cross-domain-policy"), "no Flash policy without flashsocket")
+        #expect(answer.hasPrefix("HTTP/1.1 400"), "it is malformed HTTP: 400, then the connection closes")
     }
 
     @Test("an Upgrade: IRC request is refused and the connection closed")

@@ -4,6 +4,7 @@ import NIOCore
 import SwitchboardCore
 import SwitchboardServer
 import SwitchboardTestKit
+import SwitchboardFlashSocket
 import SwitchboardHTMLFile
 import SwitchboardJSONPPolling
 import SwitchboardServerEvents
@@ -45,19 +46,27 @@ struct TestServer {
     let port: Int
 
     static let transports = TransportRegistry(
-        SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all + SwitchboardJSONPPollingTransports.all
+        SwitchboardWebSocketTransports.all + SwitchboardFlashSocketTransports.all + SwitchboardXHRPollingTransports.all
+            + SwitchboardJSONPPollingTransports.all
             + SwitchboardHTMLFileTransports.all + SwitchboardXHRMultipartTransports.all
             + SwitchboardServerEventsTransports.all)
 
     /// Starts a server; `configure` adjusts the listener options, `echo` installs the echo application.
-    static func start(echo: Bool = true, _ configure: (inout ListenerOptions) -> Void = { _ in }) async throws -> TestServer {
+    static func start(
+        echo: Bool = true, transports registry: TransportRegistry = transports,
+        _ configure: (inout ListenerOptions) -> Void = { _ in }) async throws -> TestServer {
         var options = ListenerOptions()
         options.log.logLevel = .critical
         configure(&options)
+        // No policy server on port 843 unless a test asks for one.
+        if registry["flashsocket"] != nil {
+            let flash = options.transportOptions["flashsocket"]
+            options.transportOptions["flashsocket", default: TransportOptions()].flashPolicyServer = flash?.flashPolicyServer ?? false
+        }
         let server = try HTTPServer(port: 0, logger: options.log) { request in
             HTTPResponse(contentType: "text/plain; charset=UTF-8", body: "app:\(request.method) \(request.head.uri)")
         }
-        let listener = try Listener.listen(server, options: options, transports: transports)
+        let listener = try Listener.listen(server, options: options, transports: registry)
         let recorder = Recorder()
         recorder.record(listener)
         if echo {

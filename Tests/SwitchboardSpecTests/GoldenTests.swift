@@ -41,11 +41,10 @@ import Testing
     }
 }
 
-/// The format can express every transport of PROTOCOL §6; the five not in Specs/ live in Fixtures.
+/// The format expresses every transport of PROTOCOL §6: all seven are in Specs/.
 @Suite struct OtherTransportsTests {
     @Test func allSevenTransportsLoadTogether() throws {
-        let files =
-            try SpecFile.loadAll(directory: Paths.specs) + SpecFile.loadAll(directory: Paths.fixtures + "/transports")
+        let files = try SpecFile.loadAll(directory: Paths.specs)
         let specs = try SpecLoader.load(files)
         #expect(
             specs.transports.map(\.name) == [
@@ -70,7 +69,7 @@ import Testing
         let events = try #require(byName["server-events"])
         #expect(events.wrapper == "id: {sid}.{seq}\ndata: {payload}\n\n")
         #expect(events.resumeHeader == "Last-Event-ID")
-        #expect(events.headers.map(\.name) == ["Cache-Control", "X-Content-Type-Options", "Connection"])
+        #expect(events.headers.map(\.name) == ["Cache-Control", "X-Content-Type-Options"])
 
         let jsonp = try #require(byName["jsonp-polling"])
         #expect(jsonp.pathSegments == ["sid", "timestamp", "index"])
