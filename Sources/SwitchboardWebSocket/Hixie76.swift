@@ -59,7 +59,7 @@ public enum Hixie76 {
 
 /// Carries one session over a hixie-76 WebSocket: writes the response head at once, answers the
 /// 8 key bytes, then exchanges `0x00 <UTF-8> 0xFF` frames.
-final class Hixie76SessionHandler: ChannelInboundHandler, SessionConnection, @unchecked Sendable {
+final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnection, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -70,9 +70,9 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SessionConnection, @un
     private let maxFrameSize: Int
     private var pending = ByteBuffer()
     private var answered = false
-    private var closing = false
-    private var context: ChannelHandlerContext?
-    private var eventLoop: (any EventLoop)?
+    private(set) var closing = false
+    private(set) var context: ChannelHandlerContext?
+    private(set) var eventLoop: (any EventLoop)?
 
     init(transportName: String, session: Client, request: HTTPRequestHead, keys: (UInt32, UInt32), maxFrameSize: Int) {
         self.transportName = transportName
@@ -145,37 +145,18 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SessionConnection, @un
             .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
     }
 
-    // MARK: SessionConnection (called on the session's loop; hops to the channel's)
+    // MARK: SocketSessionConnection
 
-    private func onChannelLoop(_ body: @escaping @Sendable (Hixie76SessionHandler, ChannelHandlerContext) -> Void) {
-        guard let eventLoop else { return }
-        let work: @Sendable () -> Void = { [self] in
-            if let context { body(self, context) }
-        }
-        if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
+    func writeFrame(_ payload: String, context: ChannelHandlerContext) {
+        var frame = context.channel.allocator.buffer(capacity: payload.utf8.count + 2)
+        frame.writeInteger(UInt8(0x00))
+        frame.writeString(payload)
+        frame.writeInteger(UInt8(0xFF))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
-    func write(payload: String, sequence: Int) {
-        onChannelLoop { handler, context in
-            guard !handler.closing else { return }
-            var frame = context.channel.allocator.buffer(capacity: payload.utf8.count + 2)
-            frame.writeInteger(UInt8(0x00))
-            frame.writeString(payload)
-            frame.writeInteger(UInt8(0xFF))
-            context.writeAndFlush(handler.wrapOutboundOut(frame), promise: nil)
-        }
-    }
-
-    func complete(payload: String, sequence: Int) {
-        write(payload: payload, sequence: sequence)
-    }
-
-    func close() {
-        onChannelLoop { handler, context in handler.closeConnection(context) }
-    }
-
-    func reject() {
-        close()
+    func closeSocket(context: ChannelHandlerContext, rejected: Bool) {
+        closeConnection(context)
     }
 }
 

@@ -38,15 +38,15 @@ public struct WebSocketTransport: UpgradeTransport {
 }
 
 /// Carries one session over a WebSocket: text frames in and out, ping/pong, close handshake.
-final class WebSocketSessionHandler: ChannelInboundHandler, SessionConnection, @unchecked Sendable {
+final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnection, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     let transportName: String
     private let session: Client
-    private var context: ChannelHandlerContext?
-    private var eventLoop: (any EventLoop)?
-    private var closing = false
+    private(set) var context: ChannelHandlerContext?
+    private(set) var eventLoop: (any EventLoop)?
+    private(set) var closing = false
 
     init(transportName: String, session: Client) {
         self.transportName = transportName
@@ -111,33 +111,14 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SessionConnection, @
             .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
     }
 
-    // MARK: SessionConnection (called on the session's loop; hops to the channel's)
+    // MARK: SocketSessionConnection
 
-    private func onChannelLoop(_ body: @escaping @Sendable (WebSocketSessionHandler, ChannelHandlerContext) -> Void) {
-        guard let eventLoop else { return }
-        let work: @Sendable () -> Void = { [self] in
-            if let context { body(self, context) }
-        }
-        if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
+    func writeFrame(_ payload: String, context: ChannelHandlerContext) {
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: payload))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
-    func write(payload: String, sequence: Int) {
-        onChannelLoop { handler, context in
-            guard !handler.closing else { return }
-            let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: payload))
-            context.writeAndFlush(handler.wrapOutboundOut(frame), promise: nil)
-        }
-    }
-
-    func complete(payload: String, sequence: Int) {
-        write(payload: payload, sequence: sequence)
-    }
-
-    func close() {
-        onChannelLoop { handler, context in handler.closeWith(.normalClosure, context: context) }
-    }
-
-    func reject() {
-        onChannelLoop { handler, context in handler.closeWith(.policyViolation, context: context) }
+    func closeSocket(context: ChannelHandlerContext, rejected: Bool) {
+        closeWith(rejected ? .policyViolation : .normalClosure, context: context)
     }
 }
