@@ -31,6 +31,8 @@ let package = Package(
         .library(name: "SwitchboardSpec", targets: ["SwitchboardSpec"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-codegen", targets: ["switchboard-codegen"]),
+        .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
+        .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
         .plugin(name: "SwitchboardCodegen", targets: ["SwitchboardCodegen"]),
     ],
     dependencies: [
@@ -106,6 +108,26 @@ let package = Package(
             plugins: codegen
         ),
 
+        // The Swift client (io.Socket in Swift).
+        .target(
+            name: "SwitchboardClient",
+            dependencies: nio + [
+                "SwitchboardCore", "SwitchboardJSON",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: codegen
+        ),
+
+        // The load generator of the benchmarks.
+        .executableTarget(
+            name: "switchboard-bench",
+            dependencies: nio + [
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         .executableTarget(
             name: "hello-switchboard",
             dependencies: ["SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling"],
@@ -125,6 +147,10 @@ let package = Package(
         .testTarget(
             name: "SwitchboardTestKitTests",
             dependencies: nio + ["SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "SwitchboardClientTests",
+            dependencies: ["SwitchboardClient", "SwitchboardServer", "SwitchboardTestKit"] + allTransports
         ),
         .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], exclude: ["Fixtures"]),
         .testTarget(

@@ -1,0 +1,1 @@
+// SwitchboardClient: see issue 5.
