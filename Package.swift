@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
         .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
         .plugin(name: "SwitchboardCodegen", targets: ["SwitchboardCodegen"]),
+        .plugin(name: "SwitchboardDocs", targets: ["SwitchboardDocs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -60,6 +61,14 @@ let package = Package(
             ]
         ),
         .plugin(name: "SwitchboardCodegen", capability: .buildTool(), dependencies: ["switchboard-codegen"]),
+        .plugin(
+            name: "SwitchboardDocs",
+            capability: .command(
+                intent: .custom(verb: "generate-docs", description: "Renders docs/ from Specs/ and Templates/docs/."),
+                permissions: [.writeToPackageDirectory(reason: "writes the reference pages in docs/")]
+            ),
+            dependencies: ["switchboard-codegen"]
+        ),
 
         // The session engine and the modules composed around it.
         .target(
@@ -115,7 +124,8 @@ let package = Package(
                 "SwitchboardCore", "SwitchboardJSON",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
+                .product(name: "Crypto", package: "swift-crypto"),
+            ] + allTransports,  // the transports' descriptors (spec facts) and hixie-76's answer
             plugins: codegen
         ),
 
@@ -124,10 +134,18 @@ let package = Package(
             name: "switchboard-bench",
             dependencies: nio + [
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
+        // A host composed from the core, websocket and xhr-polling only (README: "Compose a host").
+        .executableTarget(
+            name: "custom-host",
+            dependencies: ["SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling"],
+            path: "Examples/custom-host",
+            plugins: codegen
+        ),
         .executableTarget(
             name: "hello-switchboard",
             dependencies: ["SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling"],
@@ -156,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "GeneratedCodeTests",
             dependencies: nio + [
-                "SwitchboardCore", "SwitchboardWebSocket", "SwitchboardXHRPolling",
+                "SwitchboardCore", "SwitchboardWebSocket", "SwitchboardXHRPolling", "SwitchboardSpec",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,7 +1,8 @@
 /// Renders the generated Swift file of one target from a ``SpecSet`` and the Swift templates.
 ///
 /// A target gets every role that applies to it, in one file (`<Target>+Spec.generated.swift`):
-/// - the components whose `module` is the target (options, enums, events);
+/// - the components whose `module` is the target (options, enums, events); `HandlerEntry` and the
+///   enum types that a dependency's components already declare are imported from it, not repeated;
 /// - the transports whose `module` is the target (descriptors and the module's transport list);
 /// - when its recursive dependencies include ``serverModule``, it is a host: a
 ///   `TransportRegistry.linked` of every transport whose module it links.
@@ -36,6 +37,17 @@ public struct Generator: Sendable {
     public func generate(target: String, dependencies: [String]) -> String {
         let dependencies = Set(dependencies)
         let components = specs.components.filter { $0.module == target }
+        // What the target's dependencies already declare is imported, not declared again: `HandlerEntry`
+        // comes from the first module with events (its dependencies have none), and an enum type from
+        // the module whose component declares it (e.g. `PayloadProtocol` of SwitchboardCore).
+        let inherited = specs.components.filter { $0.module != target && dependencies.contains($0.module) }
+        let handlerEntryModules = Set(inherited.filter { !$0.events.isEmpty }.map(\.module))
+        var inheritedEnums: [String: String] = [:]
+        for component in inherited {
+            for case .enumeration(let typeName, _) in component.options.map(\.type) {
+                inheritedEnums[typeName] = component.module
+            }
+        }
         let transports = specs.transports.filter { $0.module == target }
         let hostTransports =
             dependencies.contains(Self.serverModule)
@@ -61,6 +73,10 @@ public struct Generator: Sendable {
             imports.insert("NIOCore")
         }
         if !components.isEmpty || !transports.isEmpty || !hostTransports.isEmpty { imports.insert(Self.coreModule) }
+        if components.contains(where: { !$0.events.isEmpty }) { imports.formUnion(handlerEntryModules) }
+        for case .enumeration(let typeName, _) in options.map(\.type) {
+            if let module = inheritedEnums[typeName] { imports.insert(module) }
+        }
         imports.formUnion(hostTransports.map(\.module))
         imports.remove(target)
         let uniqueSources = Array(Set(sources)).sorted()
@@ -73,13 +89,15 @@ public struct Generator: Sendable {
 
         var pieces = [templates.render("header", header)]
         for component in components where !component.options.isEmpty {
-            pieces.append(templates.render("options", optionsView(component)))
+            var view = optionsView(component)
+            view.enums.removeAll { inheritedEnums[$0.typeName] != nil }
+            pieces.append(templates.render("options", view))
         }
         if options.contains(where: { $0.type == .strings }) {
             pieces.append(templates.render("option-support", OptionSupportView(needsListSplitting: true)))
         }
         let eventComponents = components.filter { !$0.events.isEmpty }
-        if !eventComponents.isEmpty {
+        if !eventComponents.isEmpty, handlerEntryModules.isEmpty {
             pieces.append(templates.render("handler-entry", HandlerEntryView(module: target)))
         }
         for component in eventComponents {
@@ -115,7 +133,7 @@ public struct Generator: Sendable {
     }
 
     /// `SwitchboardXHRPolling` → `SwitchboardXHRPollingTransports`.
-    static func transportListName(module: String) -> String { module + "Transports" }
+    static func transportListName(module: String) -> String { module.prefix(1).uppercased() + module.dropFirst() + "Transports" }
 
     static func transportType(_ transport: TransportSpec) -> String {
         if let implementation = transport.implementation { return implementation }

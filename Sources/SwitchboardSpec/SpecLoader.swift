@@ -93,7 +93,7 @@ struct ParsedComponent {
     var typeNodes: [String: Node]
 }
 
-private struct ComponentParser {
+struct ComponentParser {
     let reader: NodeReader
 
     static let keys = ["component", "module", "description", "options", "events"]
@@ -331,7 +331,7 @@ struct ParsedTransport {
     var optionNodes: [(key: Node, value: Node)]
 }
 
-private struct TransportParser {
+struct TransportParser {
     let reader: NodeReader
 
     static let keys = [

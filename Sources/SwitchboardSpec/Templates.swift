@@ -34,18 +34,24 @@ public struct TemplateSet: Sendable {
 
     private let templates: [String: MustacheTemplate]
 
-    /// Parses and checks `files`.
+    /// Parses and checks the Swift templates (see ``init(files:directory:schemas:)``).
+    public init(files: [TemplateFile], directory: String) throws(DiagnosticsError) {
+        try self.init(files: files, directory: directory, schemas: Self.schemas)
+    }
+
+    /// Parses and checks `files` against `schemas` (template name → the names its view provides).
     ///
     /// - Throws: ``DiagnosticsError`` for a missing or unused template, a Mustache syntax error,
     ///   and every `{{name}}` that the template's view does not provide, at the tag.
-    public init(files: [TemplateFile], directory: String) throws(DiagnosticsError) {
+    init(files: [TemplateFile], directory: String, schemas: [String: ViewSchema]) throws(DiagnosticsError) {
+        let requiredNames = schemas.keys.sorted()
         let diagnostics = DiagnosticCollector()
         var templates: [String: MustacheTemplate] = [:]
         for file in files {
             let start = SourceLocation(path: file.path, line: 1, column: 1)
-            guard let schema = Self.schemas[file.name] else {
+            guard let schema = schemas[file.name] else {
                 diagnostics.error(
-                    "no generated piece uses template '\(file.name)' (expected: \(Self.requiredNames.joined(separator: ", ")))",
+                    "no generated piece uses template '\(file.name)' (expected: \(requiredNames.joined(separator: ", ")))",
                     at: start
                 )
                 continue
@@ -64,7 +70,7 @@ public struct TemplateSet: Sendable {
                 diagnostics.error("invalid Mustache: \(error)", at: start)
             }
         }
-        for name in Self.requiredNames where !files.contains(where: { $0.name == name }) {
+        for name in requiredNames where !files.contains(where: { $0.name == name }) {
             diagnostics.error(
                 "missing template \(name).mustache",
                 at: SourceLocation(

@@ -94,7 +94,7 @@ struct OptionsView: Sendable {
     )
 }
 
-/// `handler-entry.mustache`: `HandlerEntry`, once per module with events.
+/// `handler-entry.mustache`: `HandlerEntry`, in the first module with events (the ones that depend on it import it).
 struct HandlerEntryView: Sendable {
     var module: String
     static let prototype = HandlerEntryView(module: "M")

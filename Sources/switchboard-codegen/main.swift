@@ -7,7 +7,7 @@ struct SwitchboardCodegen: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard-codegen",
         abstract: "Generates Switchboard's Swift code from its YAML specs.",
-        subcommands: [Generate.self]
+        subcommands: [Generate.self, Docs.self]
     )
 }
 
@@ -61,5 +61,45 @@ struct Generate: ParsableCommand {
             dependencies: dependencies.split(separator: ",").map(String.init)
         )
         try writeIfChanged(source, to: output)
+    }
+}
+
+struct Docs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Writes the reference pages of docs/ from the specs.",
+        discussion: "Each page is written only if its content changed; transport pages of transports that no longer exist are removed."
+    )
+
+    @Option(help: "Directory of spec files (searched recursively for *.yaml).")
+    var specs: String
+
+    @Option(help: "Directory of the docs Mustache templates.")
+    var templates: String
+
+    @Option(help: "Directory to write the pages into.")
+    var output: String
+
+    func run() throws {
+        let pages: [String: String]
+        do {
+            let specSet = try SpecLoader.load(try SpecFile.loadAll(directory: specs))
+            pages = try DocsGenerator(
+                specs: specSet, templateFiles: try TemplateFile.loadAll(directory: templates), directory: templates
+            ).pages()
+        } catch let error as DiagnosticsError {
+            for diagnostic in error.diagnostics {
+                FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+            }
+            throw ExitCode.failure
+        }
+        for (path, text) in pages.sorted(by: { $0.key < $1.key }) where try writeIfChanged(text, to: output + "/" + path) {
+            print("wrote \(output)/\(path)")
+        }
+        let transportPages = output + "/transports"
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: transportPages)) ?? []
+        where pages["transports/" + file] == nil {
+            try FileManager.default.removeItem(atPath: transportPages + "/" + file)
+            print("removed \(transportPages)/\(file)")
+        }
     }
 }

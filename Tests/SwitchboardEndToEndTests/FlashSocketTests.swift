@@ -158,7 +158,7 @@ struct FlashSocketTests {
         let server = try await TestServer.start {
             var timers = TransportOptions()
             timers.heartbeatInterval = .milliseconds(100)
-            timers.timeout = .milliseconds(150)
+            timers.timeout = .milliseconds(1000)
             $0.transportOptions["flashsocket"] = timers
             $0.timeout = .milliseconds(150)
         }
@@ -168,7 +168,7 @@ struct FlashSocketTests {
         #expect(try await client.receive() == "~m~4~m~~h~1")
         try await client.send("~m~4~m~~h~1")
         #expect(try await client.receive() == "~m~4~m~~h~2")
-        _ = try await client.tcp.readUntilClose(timeout: .seconds(3))
+        _ = try await client.tcp.readUntilClose(timeout: .seconds(10))
         try await eventually { server.recorder.disconnected.map(\.0) == [sid] }
     }
 

@@ -7,20 +7,26 @@ import Testing
 final class HostProcess: Sendable {
     let process: Process
     let port: Int
+    /// The first line it printed.
+    let banner: String
 
-    /// Starts the built `switchboard` binary (it sits next to the test bundle) with `arguments`.
-    init(_ arguments: [String]) async throws {
+    /// Starts a built executable of the package (it sits next to the test bundle) with `arguments`.
+    init(_ arguments: [String], executable name: String = "switchboard") async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("switchboard")
-        let candidates = [binary, Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("switchboard")]
+            .appendingPathComponent(name)
+        let candidates = [binary, Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name)]
         let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) })
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["--port", "0", "--log-level", "warning"] + arguments
+        process.arguments = ["--port", "0"] + (name == "switchboard" ? ["--log-level", "warning"] : []) + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // A host that never prints is stopped, so the read below ends instead of hanging.
+        let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: watchdog)
+        defer { watchdog.cancel() }
         // The first line says where it listens: "... http://127.0.0.1:PORT/ ..."
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
@@ -31,6 +37,7 @@ final class HostProcess: Sendable {
         let text = String(decoding: line, as: UTF8.self)
         let port = text.range(of: "127.0.0.1:").flatMap { Int(text[$0.upperBound...].prefix { $0.isNumber }) }
         self.process = process
+        self.banner = text
         self.port = try #require(port, "no port in \(text)")
     }
 
@@ -96,5 +103,38 @@ struct HostTests {
         #expect(try await b.receiveText() == framed("news"))
         let http = try await HTTPTestConnection.connect(port: host.port)
         #expect(try await http.request("GET", "/socket.io/xhr-polling//1").status == 404, "xhr-polling is not enabled")
+    }
+
+    @Test("xhr-streaming, a transport defined by its YAML alone, serves a client end to end")
+    func specOnlyTransport() async throws {
+        let host = try await HostProcess(["--app", "echo", "--transports", "xhr-streaming"])
+        defer { host.stop() }
+        #expect(host.banner.contains("transports: xhr-streaming"))
+        let connection = try await HTTPTestConnection.connect(port: host.port)
+        let stream = try await connection.startRequest("GET", "/socket.io/xhr-streaming//1")
+        #expect(stream.headers["Content-Type"] == "text/plain; charset=UTF-8")
+        #expect(try await stream.nextChunkString() == String(repeating: " ", count: 2048))
+        let handshake = try #require(try await stream.nextChunkString())
+        #expect(handshake.hasPrefix("\"~m~22~m~") && handshake.hasSuffix("\"\n"))
+        let sid = String(handshake.dropFirst("\"~m~22~m~".count).dropLast(2))
+        let post = try await HTTPTestConnection.connect(port: host.port)
+        _ = try await post.request(
+            "POST", "/socket.io/xhr-streaming/\(sid)/send", body: formBody([("data", framed("two\nlines </script>"))]))
+        #expect(try await stream.nextChunkString() == #""~m~19~m~two\nlines \u003c/script>""# + "\n")
+    }
+
+    @Test("a custom host links only websocket and xhr-polling, serves them and its own routes")
+    func customHost() async throws {
+        let host = try await HostProcess([], executable: "custom-host")
+        defer { host.stop() }
+        #expect(host.banner.hasSuffix("with websocket, xhr-polling\n"), "its registry holds exactly what it links")
+        let http = try await HTTPTestConnection.connect(port: host.port)
+        #expect(try await http.request("GET", "/health").bodyString == "ok")
+        #expect(try await http.request("GET", "/socket.io/htmlfile//1").bodyString == "not mine: /socket.io/htmlfile//1")
+        #expect(try await http.request("GET", "/socket.io/xhr-polling//1").bodyString.hasPrefix("~m~22~m~"))
+        let socket = try await WebSocketTestClient.connect(port: host.port, path: "/socket.io/websocket")
+        _ = try await socket.receiveText()
+        try await socket.send(text: framed("custom"))
+        #expect(try await socket.receiveText() == framed("custom"))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import SwitchboardCore
 import SwitchboardServer
 import SwitchboardTestKit
@@ -44,6 +45,7 @@ struct TestServer {
     let listener: Listener
     let recorder: Recorder
     let port: Int
+    let group: MultiThreadedEventLoopGroup
 
     static let transports = TransportRegistry(
         SwitchboardWebSocketTransports.all + SwitchboardFlashSocketTransports.all + SwitchboardXHRPollingTransports.all
@@ -63,7 +65,9 @@ struct TestServer {
             let flash = options.transportOptions["flashsocket"]
             options.transportOptions["flashsocket", default: TransportOptions()].flashPolicyServer = flash?.flashPolicyServer ?? false
         }
-        let server = try HTTPServer(port: 0, logger: options.log) { request in
+        // A loop of its own, so that other tests' bursts on shared loops do not delay this server's timers.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try HTTPServer(port: 0, group: group, logger: options.log) { request in
             HTTPResponse(contentType: "text/plain; charset=UTF-8", body: "app:\(request.method) \(request.head.uri)")
         }
         let listener = try Listener.listen(server, options: options, transports: registry)
@@ -79,11 +83,12 @@ struct TestServer {
             }
         }
         try await server.start()
-        return TestServer(server: server, listener: listener, recorder: recorder, port: try #require(server.port))
+        return TestServer(server: server, listener: listener, recorder: recorder, port: try #require(server.port), group: group)
     }
 
     func stop() async {
         try? await server.shutdown()
+        try? await group.shutdownGracefully()
     }
 
     var resource: String { listener.options.resource }

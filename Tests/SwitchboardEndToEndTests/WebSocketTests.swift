@@ -65,7 +65,7 @@ struct WebSocketTests {
         let server = try await TestServer.start {
             var timers = TransportOptions()
             timers.heartbeatInterval = .milliseconds(100)
-            timers.timeout = .milliseconds(150)
+            timers.timeout = .milliseconds(1000)
             $0.transportOptions["websocket"] = timers
             $0.timeout = .milliseconds(150)
         }
@@ -75,7 +75,7 @@ struct WebSocketTests {
         try await socket.send(text: "~m~4~m~~h~1")
         #expect(try await socket.receiveText() == "~m~4~m~~h~2", "the echo was matched; the next beat came")
         // No echo for beat 2: the server closes the socket, then the grace runs out.
-        _ = try await socket.waitForClose(timeout: .seconds(3))
+        _ = try await socket.waitForClose(timeout: .seconds(10))
         try await eventually { server.recorder.disconnected.map(\.0) == [sid] }
         #expect(server.recorder.disconnected.first?.1 == .closeTimeout)
         #expect(server.listener.clients.isEmpty)

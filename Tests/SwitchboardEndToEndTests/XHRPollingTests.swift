@@ -138,7 +138,7 @@ struct XHRPollingTests {
         let server = try await TestServer.start(echo: false) {
             var timers = TransportOptions()
             timers.heartbeatInterval = .milliseconds(100)
-            timers.timeout = .milliseconds(300)
+            timers.timeout = .milliseconds(1000)
             $0.transportOptions["websocket"] = timers
         }
         defer { Task { await server.stop() } }

@@ -20,7 +20,7 @@ public final class HTTPTestConnection: Sendable {
     public static func connect(
         host: String = "127.0.0.1",
         port: Int,
-        timeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(15)
     ) async throws -> HTTPTestConnection {
         HTTPTestConnection(connection: try await TCPConnection.connect(host: host, port: port, timeout: timeout))
     }
@@ -39,7 +39,7 @@ public final class HTTPTestConnection: Sendable {
         _ path: String,
         headers: [(String, String)] = [],
         body: [UInt8]? = nil,
-        timeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(15)
     ) async throws -> TestHTTPResponse {
         let deadline = makeDeadline(after: timeout)
         try self.acquire()
@@ -58,7 +58,7 @@ public final class HTTPTestConnection: Sendable {
         _ path: String,
         headers: [(String, String)] = [],
         body: [UInt8]? = nil,
-        timeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(15)
     ) async throws -> TestHTTPStream {
         let deadline = makeDeadline(after: timeout)
         try self.acquire()
@@ -80,7 +80,7 @@ public final class HTTPTestConnection: Sendable {
         _ path: String,
         headers: [(String, String)] = [],
         body: [UInt8]? = nil,
-        timeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(15)
     ) async throws {
         try await self.connection.write(
             HTTPWire.serializeRequest(method: method, path: path, headers: headers, body: body, defaultHost: self.defaultHost),
@@ -90,7 +90,7 @@ public final class HTTPTestConnection: Sendable {
 
     /// Reads the next complete response (e.g. after `sendRaw` or `send`). `requestMethod` matters
     /// only for `HEAD` (no body).
-    public func readResponse(requestMethod: String = "GET", timeout: Duration = .seconds(5)) async throws
+    public func readResponse(requestMethod: String = "GET", timeout: Duration = .seconds(15)) async throws
         -> TestHTTPResponse
     {
         let deadline = makeDeadline(after: timeout)
@@ -100,7 +100,7 @@ public final class HTTPTestConnection: Sendable {
     }
 
     /// Reads the next response head and returns a stream for its body.
-    public func readStreamingResponse(requestMethod: String = "GET", timeout: Duration = .seconds(5)) async throws
+    public func readStreamingResponse(requestMethod: String = "GET", timeout: Duration = .seconds(15)) async throws
         -> TestHTTPStream
     {
         let deadline = makeDeadline(after: timeout)
@@ -127,12 +127,12 @@ public final class HTTPTestConnection: Sendable {
     }
 
     /// Writes raw bytes (malformed requests, partial requests, pipelining...).
-    public func sendRaw(_ bytes: [UInt8], timeout: Duration = .seconds(5)) async throws {
+    public func sendRaw(_ bytes: [UInt8], timeout: Duration = .seconds(15)) async throws {
         try await self.connection.write(bytes, deadline: makeDeadline(after: timeout))
     }
 
     /// Writes a string's UTF-8 bytes.
-    public func sendRaw(_ text: String, timeout: Duration = .seconds(5)) async throws {
+    public func sendRaw(_ text: String, timeout: Duration = .seconds(15)) async throws {
         try await self.sendRaw(Array(text.utf8), timeout: timeout)
     }
 
@@ -140,7 +140,7 @@ public final class HTTPTestConnection: Sendable {
     public var isClosed: Bool { self.connection.isClosed }
 
     /// Waits until the peer closes the TCP connection; throws `TestKitError.timeout` otherwise.
-    public func waitForClose(timeout: Duration = .seconds(5)) async throws {
+    public func waitForClose(timeout: Duration = .seconds(15)) async throws {
         try await self.connection.waitForClose(deadline: makeDeadline(after: timeout))
     }
 
@@ -214,7 +214,7 @@ public final class TestHTTPStream: Sendable {
     }
 
     /// The next body piece, or nil at the end of the body.
-    public func nextChunk(timeout: Duration = .seconds(5)) async throws -> [UInt8]? {
+    public func nextChunk(timeout: Duration = .seconds(15)) async throws -> [UInt8]? {
         let deadline = makeDeadline(after: timeout)
         let (finished, remaining) = try self.state.withLockedValue { state -> (Bool, Int) in
             if state.reading { throw TestKitError.invalidState("concurrent nextChunk calls") }
@@ -262,12 +262,12 @@ public final class TestHTTPStream: Sendable {
     }
 
     /// `nextChunk` decoded as UTF-8.
-    public func nextChunkString(timeout: Duration = .seconds(5)) async throws -> String? {
+    public func nextChunkString(timeout: Duration = .seconds(15)) async throws -> String? {
         try await self.nextChunk(timeout: timeout).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Reads all remaining pieces until the end of the body (within `timeout` overall).
-    public func readToEnd(timeout: Duration = .seconds(5)) async throws -> [[UInt8]] {
+    public func readToEnd(timeout: Duration = .seconds(15)) async throws -> [[UInt8]] {
         let deadline = ContinuousClock.now + timeout
         var pieces: [[UInt8]] = []
         while let piece = try await self.nextChunk(timeout: deadline - ContinuousClock.now) {

@@ -26,7 +26,7 @@ public func formURLEncode(_ string: String) -> String {
 /// Polls `condition` every `interval` until it returns true; throws `TestKitError.timeout` if it
 /// is still false after `timeout`. The condition runs in the caller's isolation.
 public func eventually(
-    timeout: Duration = .seconds(5),
+    timeout: Duration = .seconds(15),
     interval: Duration = .milliseconds(10),
     isolation: isolated (any Actor)? = #isolation,
     _ condition: () async throws -> Bool

@@ -111,7 +111,7 @@ public final class WebSocketTestClient: Sendable {
         path: String = "/",
         headers: [(String, String)] = [],
         options: WebSocketTestOptions = .init(),
-        timeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(15)
     ) async throws -> WebSocketTestClient {
         let deadline = makeDeadline(after: timeout)
         let connection = try await TCPConnection.connect(host: host, port: port, timeout: timeout)
@@ -177,12 +177,12 @@ public final class WebSocketTestClient: Sendable {
     // MARK: sending
 
     /// One masked text frame.
-    public func send(text: String, timeout: Duration = .seconds(5)) async throws {
+    public func send(text: String, timeout: Duration = .seconds(15)) async throws {
         try await self.sendFrame(opcode: WebSocketOpcode.text, fin: true, payload: Array(text.utf8), timeout: timeout)
     }
 
     /// One masked binary frame.
-    public func send(binary: [UInt8], timeout: Duration = .seconds(5)) async throws {
+    public func send(binary: [UInt8], timeout: Duration = .seconds(15)) async throws {
         try await self.sendFrame(opcode: WebSocketOpcode.binary, fin: true, payload: binary, timeout: timeout)
     }
 
@@ -194,7 +194,7 @@ public final class WebSocketTestClient: Sendable {
         payload: [UInt8],
         masked: Bool = true,
         rsv: UInt8 = 0,
-        timeout: Duration = .seconds(5)
+        timeout: Duration = .seconds(15)
     ) async throws {
         let maskKey: [UInt8]? = masked ? (0..<4).map { _ in UInt8.random(in: .min ... .max) } : nil
         let bytes = WebSocketWire.encodeFrame(opcode: opcode, fin: fin, rsv: rsv, payload: payload, maskKey: maskKey)
@@ -205,20 +205,20 @@ public final class WebSocketTestClient: Sendable {
     }
 
     /// Raw bytes on the socket (e.g. a frame header that promises more than is sent).
-    public func sendRaw(_ bytes: [UInt8], timeout: Duration = .seconds(5)) async throws {
+    public func sendRaw(_ bytes: [UInt8], timeout: Duration = .seconds(15)) async throws {
         try await self.connection.write(bytes, deadline: makeDeadline(after: timeout))
     }
 
-    public func ping(_ payload: [UInt8] = [], timeout: Duration = .seconds(5)) async throws {
+    public func ping(_ payload: [UInt8] = [], timeout: Duration = .seconds(15)) async throws {
         try await self.sendFrame(opcode: WebSocketOpcode.ping, fin: true, payload: payload, timeout: timeout)
     }
 
-    public func pong(_ payload: [UInt8] = [], timeout: Duration = .seconds(5)) async throws {
+    public func pong(_ payload: [UInt8] = [], timeout: Duration = .seconds(15)) async throws {
         try await self.sendFrame(opcode: WebSocketOpcode.pong, fin: true, payload: payload, timeout: timeout)
     }
 
     /// Sends a close frame (`code` nil: empty payload). Does not wait: use `waitForClose`.
-    public func close(code: UInt16? = 1000, reason: String = "", timeout: Duration = .seconds(5)) async throws {
+    public func close(code: UInt16? = 1000, reason: String = "", timeout: Duration = .seconds(15)) async throws {
         var payload: [UInt8] = []
         if let code {
             payload = [UInt8(code >> 8), UInt8(code & 0xFF)] + Array(reason.utf8)
@@ -236,12 +236,12 @@ public final class WebSocketTestClient: Sendable {
     /// The next message: text/binary (fragments reassembled), or a control frame (pings are
     /// answered automatically and returned too; see `WebSocketTestOptions`). After a close frame,
     /// or if the connection drops, throws `TestKitError.connectionClosed`.
-    public func receive(timeout: Duration = .seconds(5)) async throws -> WebSocketMessage {
+    public func receive(timeout: Duration = .seconds(15)) async throws -> WebSocketMessage {
         try await self.receive(deadline: makeDeadline(after: timeout))
     }
 
     /// The next text message, skipping pings and pongs; anything else throws `unexpectedMessage`.
-    public func receiveText(timeout: Duration = .seconds(5)) async throws -> String {
+    public func receiveText(timeout: Duration = .seconds(15)) async throws -> String {
         let deadline = makeDeadline(after: timeout)
         while true {
             switch try await self.receive(deadline: deadline) {
@@ -254,7 +254,7 @@ public final class WebSocketTestClient: Sendable {
 
     /// The next raw frame, without reassembly or validation (pings are still auto-answered and a
     /// close frame is still recorded/answered per the options).
-    public func receiveFrame(timeout: Duration = .seconds(5)) async throws -> WebSocketFrameInfo {
+    public func receiveFrame(timeout: Duration = .seconds(15)) async throws -> WebSocketFrameInfo {
         let deadline = makeDeadline(after: timeout)
         try self.beginReceiving()
         defer { self.endReceiving() }
@@ -270,7 +270,7 @@ public final class WebSocketTestClient: Sendable {
     /// Waits for the server's close frame (discarding messages before it) and then for the TCP
     /// connection to close. Returns the close code; nil if the connection dropped without a close
     /// frame (or the frame had no code).
-    public func waitForClose(timeout: Duration = .seconds(5)) async throws -> UInt16? {
+    public func waitForClose(timeout: Duration = .seconds(15)) async throws -> UInt16? {
         let deadline = makeDeadline(after: timeout)
         while self.state.withLockedValue({ $0.closeReceived == nil }) {
             do {

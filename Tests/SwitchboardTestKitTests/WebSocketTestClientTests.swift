@@ -189,7 +189,7 @@ import Testing
         // no Content-Length and the connection stays open: the refusal arrives at the deadline
         try await withRawServer([.write("HTTP/1.1 403 Forbidden\r\n\r\norigin not allowed")]) { server in
             do {
-                _ = try await WebSocketTestClient.connect(port: server.port, timeout: .milliseconds(300))
+                _ = try await WebSocketTestClient.connect(port: server.port, timeout: .seconds(2))
                 Issue.record("expected a refusal")
             } catch TestKitError.upgradeRefused(let response) {
                 #expect(response.status == 403)

@@ -1,1 +1,0 @@
-// SwitchboardClient: see issue 5.

@@ -1,0 +1,256 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import SwitchboardCore
+
+/// What a transport connection tells its socket.
+enum ConnectionReport: Sendable, Hashable {
+    /// The server accepted the connection (see ``SocketStateMachine/Event/opened(_:)``).
+    case opened
+    /// One payload arrived.
+    case payload(String)
+    /// A POST was answered `200`.
+    case sent
+    case failed(ConnectionFailure)
+    case closed
+}
+
+/// What every transport connection needs to know.
+struct ConnectionSetup: Sendable {
+    let host: String
+    let port: Int
+    let eventLoop: any EventLoop
+    let descriptor: TransportDescriptor
+    let paths: TransportPaths
+    let options: SocketOptions
+    let logger: Logger
+    /// Tells the socket; called on `eventLoop`.
+    let report: @Sendable (ConnectionReport) -> Void
+}
+
+/// One transport connection of a socket, of one transport kind. Confined to the socket's event loop.
+protocol TransportConnection: AnyObject, Sendable {
+    /// Opens it: for a new session when `sessionId` is nil, else to re-attach to that session.
+    func start(sessionId: String?)
+    /// The socket has handled the last payload and now knows this session id (a poll asks again).
+    func payloadHandled(sessionId: String?)
+    /// Sends one payload: a frame on a socket, a form POST on HTTP (one at a time; the socket waits
+    /// for ``ConnectionReport/sent``).
+    func write(_ payload: String, sessionId: String)
+    /// Closes it; it reports nothing more.
+    func close()
+}
+
+/// The transport connection of a descriptor's kind.
+func makeConnection(_ setup: ConnectionSetup) -> any TransportConnection {
+    switch setup.descriptor.kind {
+    case .upgrade: return WebSocketConnection(setup)
+    case .stream: return StreamConnection(setup)
+    case .poll: return PollConnection(setup)
+    }
+}
+
+/// POSTs of the HTTP transports: `data=<payload>` to `/<resource>/<transport>/<SID>/send`.
+final class FormSender: @unchecked Sendable {
+    private let setup: ConnectionSetup
+    private let requester: HTTPRequester
+    private var status = 0
+    private var closed = false
+
+    init(_ setup: ConnectionSetup) {
+        self.setup = setup
+        self.requester = HTTPRequester(
+            host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
+        )
+    }
+
+    func post(_ payload: String, sessionId: String) {
+        status = 0
+        requester.request(
+            .POST, setup.paths.send(sessionId: sessionId), form: FormEncoding.body(data: payload),
+            exchange: HTTPExchange(
+                head: { [self] head in status = Int(head.status.code) },
+                end: { [self] in
+                    guard !closed else { return }
+                    setup.report(status == 200 ? .sent : .failed(.httpStatus(status)))
+                },
+                failed: { [self] failure in
+                    guard !closed else { return }
+                    setup.report(.failed(failure))
+                }
+            ))
+    }
+
+    func close() {
+        closed = true
+        requester.close()
+    }
+}
+
+/// A `stream` transport (htmlfile, xhr-multipart, server-events): one long GET whose body is the
+/// descriptor's prelude and then one wrapped payload per write.
+final class StreamConnection: TransportConnection, @unchecked Sendable {
+    private let setup: ConnectionSetup
+    private let stream: HTTPRequester
+    private let sender: FormSender
+    private var buffer: StreamPayloadBuffer
+    private var opened = false
+    private var closed = false
+
+    init(_ setup: ConnectionSetup) {
+        self.setup = setup
+        self.stream = HTTPRequester(
+            host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
+        )
+        self.sender = FormSender(setup)
+        self.buffer = StreamPayloadBuffer(
+            reader: WrappedPayloadReader(descriptor: setup.descriptor), maxPayloadSize: setup.options.maxPayloadSize)
+    }
+
+    func start(sessionId: String?) {
+        stream.request(
+            .GET, setup.paths.connect(sessionId: sessionId),
+            exchange: HTTPExchange(
+                head: { [self] head in
+                    guard !closed else { return }
+                    if head.status == .ok {
+                        opened = true
+                        setup.report(.opened)
+                    } else {
+                        fail(.httpStatus(Int(head.status.code)))
+                    }
+                },
+                body: { [self] bytes in
+                    guard !closed, opened else { return }
+                    switch buffer.append(bytes.readableBytesView) {
+                    case .success(let payloads):
+                        for payload in payloads { setup.report(.payload(payload)) }
+                    case .failure(let failure):
+                        fail(failure)
+                    }
+                },
+                end: { [self] in
+                    guard !closed else { return }
+                    fail(.closed)
+                },
+                failed: { [self] failure in
+                    guard !closed else { return }
+                    fail(opened ? .closed : failure)
+                }
+            ))
+    }
+
+    private func fail(_ failure: ConnectionFailure) {
+        closed = true
+        setup.report(failure == .closed && opened ? .closed : .failed(failure))
+        stream.close()
+        sender.close()
+    }
+
+    func payloadHandled(sessionId: String?) {}
+
+    func write(_ payload: String, sessionId: String) {
+        sender.post(payload, sessionId: sessionId)
+    }
+
+    func close() {
+        closed = true
+        stream.close()
+        sender.close()
+    }
+}
+
+/// A `poll` transport (xhr-polling, jsonp-polling): GET after GET, each answered with one wrapped
+/// payload; the next goes out once the socket has handled the last one.
+final class PollConnection: TransportConnection, @unchecked Sendable {
+    private let setup: ConnectionSetup
+    private let reader: WrappedPayloadReader
+    private let polls: HTTPRequester
+    private let sender: FormSender
+    private var sessionId: String?
+    private var index = 0
+    private var status = 0
+    private var body: [UInt8] = []
+    private var opened = false
+    private var closed = false
+
+    init(_ setup: ConnectionSetup) {
+        self.setup = setup
+        self.reader = WrappedPayloadReader(descriptor: setup.descriptor)
+        self.polls = HTTPRequester(
+            host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
+        )
+        self.sender = FormSender(setup)
+    }
+
+    func start(sessionId: String?) {
+        self.sessionId = sessionId
+        poll()
+    }
+
+    private func poll() {
+        status = 0
+        body = []
+        let path = setup.paths.connect(sessionId: sessionId, index: index)
+        index += 1
+        polls.request(
+            .GET, path,
+            exchange: HTTPExchange(
+                written: { [self] in
+                    // A re-attaching poll may be held until there is something to say: being on the
+                    // wire is being accepted (a 404 later ends the session).
+                    guard !closed, !opened, sessionId != nil else { return }
+                    opened = true
+                    setup.report(.opened)
+                },
+                head: { [self] head in status = Int(head.status.code) },
+                body: { [self] bytes in
+                    guard !closed else { return }
+                    if body.count + bytes.readableBytes > setup.options.maxPayloadSize {
+                        fail(.protocolError("a poll answer larger than \(setup.options.maxPayloadSize) bytes"))
+                    } else {
+                        body += bytes.readableBytesView
+                    }
+                },
+                end: { [self] in
+                    guard !closed else { return }
+                    guard status == 200 else { return fail(.httpStatus(status)) }
+                    guard case .payload(let payload, _) = reader.read(body[...], complete: true) else {
+                        return fail(.protocolError("unreadable poll answer"))
+                    }
+                    if !opened {
+                        opened = true
+                        setup.report(.opened)
+                    }
+                    setup.report(.payload(payload))
+                },
+                failed: { [self] failure in
+                    guard !closed else { return }
+                    fail(opened ? .closed : failure)
+                }
+            ))
+    }
+
+    private func fail(_ failure: ConnectionFailure) {
+        closed = true
+        setup.report(failure == .closed ? .closed : .failed(failure))
+        polls.close()
+        sender.close()
+    }
+
+    func payloadHandled(sessionId: String?) {
+        guard !closed else { return }
+        self.sessionId = sessionId
+        poll()
+    }
+
+    func write(_ payload: String, sessionId: String) {
+        sender.post(payload, sessionId: sessionId)
+    }
+
+    func close() {
+        closed = true
+        polls.close()
+        sender.close()
+    }
+}

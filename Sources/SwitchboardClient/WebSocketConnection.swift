@@ -1,0 +1,557 @@
+import Crypto
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOWebSocket
+import SwitchboardCore
+import SwitchboardFlashSocket
+import SwitchboardWebSocket
+
+/// An `upgrade` transport (websocket, flashsocket): one TCP connection upgraded to a WebSocket, RFC
+/// 6455 or hixie-76 (option `webSocketDraft`), carrying one payload per text frame each way. For the
+/// transports of SwitchboardFlashSocket the Flash policy is checked first (option `flashPolicyCheck`).
+final class WebSocketConnection: TransportConnection, @unchecked Sendable {
+    /// The transports that go through the Flash shim, whose policy file the Flash player checks.
+    static let flashTransports = Set(SwitchboardFlashSocketTransports.all.map(\.descriptor.name))
+
+    private let setup: ConnectionSetup
+    private var channel: (any Channel)?
+    private var policyChannel: (any Channel)?
+    private var frames: (any WebSocketFrameWriter)?
+    private var opened = false
+    private var closed = false
+
+    init(_ setup: ConnectionSetup) {
+        self.setup = setup
+    }
+
+    func start(sessionId: String?) {
+        let path = setup.paths.connect(sessionId: sessionId)
+        guard Self.flashTransports.contains(setup.descriptor.name), setup.options.flashPolicyCheck else {
+            return upgrade(path)
+        }
+        checkFlashPolicy { [self] failure in
+            guard !closed else { return }
+            if let failure { return fail(failure) }
+            upgrade(path)
+        }
+    }
+
+    // MARK: The Flash policy file (PROTOCOL.md §6.2)
+
+    private func checkFlashPolicy(_ done: @escaping @Sendable (ConnectionFailure?) -> Void) {
+        let reader = PolicyReader { [setup] bytes in
+            let policy = String(decoding: bytes, as: UTF8.self)
+            done(
+                FlashPolicyCheck.allows(policy, host: setup.host, port: setup.port)
+                    ? nil : .refused("the Flash policy does not allow \(setup.host):\(setup.port)"))
+        }
+        ClientBootstrap(group: setup.eventLoop)
+            .connectTimeout(setup.options.connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) }
+            }
+            .connect(host: setup.host, port: setup.port)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    if closed { return channel.close(promise: nil) }
+                    policyChannel = channel
+                    channel.writeAndFlush(ByteBuffer(bytes: FlashPolicy.request), promise: nil)
+                case .failure(let error):
+                    done(.unreachable("\(error)"))
+                }
+            }
+    }
+
+    // MARK: The upgrade
+
+    private func upgrade(_ path: String) {
+        let handshake: Handshake
+        switch setup.options.webSocketDraft {
+        case .rfc6455: handshake = .rfc6455(path: path, host: setup.host, port: setup.port)
+        case .hixie76: handshake = .hixie76(path: path, host: setup.host, port: setup.port)
+        }
+        let maxPayloadSize = setup.options.maxPayloadSize
+        let handler = UpgradeHandshakeHandler(handshake: handshake) { [self] result, context in
+            guard !closed else { return context.close(promise: nil) }
+            switch result {
+            case .failure(let failure):
+                fail(failure)
+            case .success:
+                do {
+                    frames = try installFrameHandlers(handshake.draft, context: context, maxPayloadSize: maxPayloadSize)
+                    opened = true
+                    setup.report(.opened)
+                } catch {
+                    fail(.protocolError("\(error)"))
+                }
+            }
+        }
+        ClientBootstrap(group: setup.eventLoop)
+            .connectTimeout(setup.options.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            }
+            .connect(host: setup.host, port: setup.port)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    if closed { return channel.close(promise: nil) }
+                    self.channel = channel
+                case .failure(let error):
+                    guard !closed else { return }
+                    fail(.unreachable("\(error)"))
+                }
+            }
+    }
+
+    private func installFrameHandlers(
+        _ draft: WebSocketDraft, context: ChannelHandlerContext, maxPayloadSize: Int
+    ) throws -> any WebSocketFrameWriter {
+        let pipeline = context.pipeline.syncOperations
+        let events: @Sendable (ConnectionReport) -> Void = { [self] report in
+            guard !closed else { return }
+            if case .closed = report { closed = true }
+            setup.report(report)
+        }
+        switch draft {
+        case .rfc6455:
+            let handler = RFC6455FrameHandler(report: events)
+            try pipeline.addHandlers(
+                [
+                    WebSocketFrameEncoder(),
+                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayloadSize)),
+                    NIOWebSocketFrameAggregator(
+                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 10_000,
+                        maxAccumulatedFrameSize: maxPayloadSize),
+                    handler,
+                ], position: .after(context.handler))
+            return handler
+        case .hixie76:
+            let handler = Hixie76FrameHandler(maxPayloadSize: maxPayloadSize, report: events)
+            try pipeline.addHandler(handler, position: .after(context.handler))
+            return handler
+        }
+    }
+
+    private func fail(_ failure: ConnectionFailure) {
+        guard !closed else { return }
+        closed = true
+        setup.report(opened && failure == .closed ? .closed : .failed(failure))
+        channel?.close(promise: nil)
+        policyChannel?.close(promise: nil)
+    }
+
+    func payloadHandled(sessionId: String?) {}
+
+    func write(_ payload: String, sessionId: String) {
+        frames?.writeText(payload)
+    }
+
+    func close() {
+        closed = true
+        if let frames { frames.sendClose() } else { channel?.close(promise: nil) }
+        policyChannel?.close(promise: nil)
+    }
+}
+
+/// The two WebSocket handshakes a client can make.
+enum Handshake: Sendable {
+    case rfc6455(request: String, accept: String)
+    case hixie76(request: String, key3: [UInt8], answer: [UInt8])
+
+    var draft: WebSocketDraft {
+        switch self {
+        case .rfc6455: return .rfc6455
+        case .hixie76: return .hixie76
+        }
+    }
+
+    static let rfc6455GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    /// RFC 6455 §4.1: a random 16-byte key, answered with base64(SHA-1(key + GUID)).
+    static func rfc6455(path: String, host: String, port: Int) -> Handshake {
+        let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        return .rfc6455(request: request, accept: acceptValue(key: key))
+    }
+
+    static func acceptValue(key: String) -> String {
+        Data(Insecure.SHA1.hash(data: Array((key + rfc6455GUID).utf8))).base64EncodedString()
+    }
+
+    /// draft-hixie-thewebsocketprotocol-76 §4.1: two keys that each hide a number, and 8 random bytes
+    /// sent after the headers; the answer is the MD5 of the numbers and those bytes.
+    static func hixie76(path: String, host: String, port: Int) -> Handshake {
+        let (key1, number1) = hixieKey()
+        let (key2, number2) = hixieKey()
+        let key3 = (0..<8).map { _ in UInt8.random(in: 0...255) }
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n"
+            + "Origin: http://\(host):\(port)\r\nSec-WebSocket-Key1: \(key1)\r\nSec-WebSocket-Key2: \(key2)\r\n\r\n"
+        return .hixie76(request: request, key3: key3, answer: Hixie76.answer(key1: number1, key2: number2, key3: key3))
+    }
+
+    /// A key whose digits, divided by its count of spaces, give `number`.
+    static func hixieKey() -> (key: String, number: UInt32) {
+        let spaces = UInt32.random(in: 1...12)
+        let number = UInt32.random(in: 0...(UInt32.max / spaces))
+        var characters = Array(String(UInt64(number) * UInt64(spaces)))
+        let fillers = Array("!\"#$%&'()*+,-./:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~")
+        for _ in 0..<Int.random(in: 1...12) {
+            characters.insert(fillers.randomElement()!, at: Int.random(in: 0...characters.count))
+        }
+        for _ in 0..<spaces {
+            characters.insert(" ", at: Int.random(in: 1..<characters.count))
+        }
+        return (String(characters), number)
+    }
+}
+
+/// Writes the handshake when the connection is up and checks the answer; on success the frame
+/// handlers take over and the bytes that followed the answer are passed on to them.
+final class UpgradeHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let handshake: Handshake
+    private let completion: (Result<Void, ConnectionFailure>, ChannelHandlerContext) -> Void
+    private var buffer = ByteBuffer()
+    private var done = false
+
+    init(handshake: Handshake, completion: @escaping (Result<Void, ConnectionFailure>, ChannelHandlerContext) -> Void) {
+        self.handshake = handshake
+        self.completion = completion
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        switch handshake {
+        case .rfc6455(let request, _):
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
+        case .hixie76(let request, let key3, _):
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: Array(request.utf8) + key3)), promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var input = unwrapInboundIn(data)
+        guard !done else { return }
+        buffer.writeBuffer(&input)
+        let bytes = Array(buffer.readableBytesView)
+        guard let end = WrappedPayloadReader.find(Array("\r\n\r\n".utf8), in: bytes[...], from: 0) else {
+            if buffer.readableBytes > 16_384 {
+                finish(.failure(.protocolError("no end of the response head")), context)
+            }
+            return
+        }
+        let headLength = end + 4
+        let head = String(decoding: bytes.prefix(headLength), as: UTF8.self)
+        let response = ResponseHead(head)
+        guard response.status == 101 else {
+            return finish(
+                .failure(response.status.map(ConnectionFailure.httpStatus) ?? .protocolError("not an HTTP response")),
+                context)
+        }
+        switch handshake {
+        case .rfc6455(_, let accept):
+            guard response.header("upgrade")?.lowercased() == "websocket" else {
+                return finish(.failure(.protocolError("101 without Upgrade: websocket")), context)
+            }
+            guard response.header("sec-websocket-accept") == accept else {
+                return finish(.failure(.protocolError("wrong Sec-WebSocket-Accept")), context)
+            }
+            buffer.moveReaderIndex(forwardBy: headLength)
+        case .hixie76(_, _, let answer):
+            guard buffer.readableBytes >= headLength + 16 else { return }
+            buffer.moveReaderIndex(forwardBy: headLength)
+            guard buffer.readBytes(length: 16) == answer else {
+                return finish(.failure(.protocolError("wrong hixie-76 answer")), context)
+            }
+        }
+        finish(.success(()), context)
+    }
+
+    private func finish(_ result: Result<Void, ConnectionFailure>, _ context: ChannelHandlerContext) {
+        done = true
+        completion(result, context)
+        guard case .success = result else { return context.close(promise: nil) }
+        let rest = buffer
+        buffer = ByteBuffer()
+        if rest.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(rest)) }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !done {
+            done = true
+            completion(.failure(.closed), context)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// The status and headers of an HTTP response head.
+struct ResponseHead {
+    var status: Int?
+    var headers: [(String, String)] = []
+
+    init(_ text: String) {
+        var lines = text.components(separatedBy: "\r\n")
+        let statusLine = lines.isEmpty ? "" : lines.removeFirst()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        if parts.count >= 2, parts[0].hasPrefix("HTTP/") { status = Int(parts[1]) }
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.append(
+                (
+                    line[..<colon].trimmingCharacters(in: .whitespaces).lowercased(),
+                    line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                ))
+        }
+    }
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.0 == name }?.1
+    }
+}
+
+/// Sends on an open WebSocket.
+protocol WebSocketFrameWriter: AnyObject {
+    func writeText(_ payload: String)
+    /// Starts the close handshake and closes the connection.
+    func sendClose()
+}
+
+/// RFC 6455 after the handshake: masked text frames out, text frames in, ping/pong and close.
+final class RFC6455FrameHandler: ChannelInboundHandler, WebSocketFrameWriter, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let report: @Sendable (ConnectionReport) -> Void
+    private var context: ChannelHandlerContext?
+    private var closing = false
+
+    init(report: @escaping @Sendable (ConnectionReport) -> Void) {
+        self.report = report
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            var data = frame.unmaskedData
+            report(.payload(data.readString(length: data.readableBytes) ?? ""))
+        case .ping:
+            var data = frame.unmaskedData
+            let payload = data.readSlice(length: data.readableBytes) ?? ByteBuffer()
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: payload)),
+                promise: nil)
+        case .connectionClose:
+            if closing {
+                context.close(promise: nil)
+            } else {
+                var data = frame.unmaskedData
+                let code = data.readWebSocketErrorCode() ?? .normalClosure
+                close(code == .unknown(1005) ? .normalClosure : code, context: context)
+            }
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.context = nil
+        report(.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A frame too large or malformed: nothing more can be read from this connection.
+        context.close(promise: nil)
+    }
+
+    private func close(_ code: WebSocketErrorCode, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
+        var data = context.channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        context.writeAndFlush(
+            wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data))
+        ).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+    }
+
+    func writeText(_ payload: String) {
+        guard let context, !closing else { return }
+        let frame = WebSocketFrame(
+            fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: payload))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    func sendClose() {
+        guard let context else { return }
+        close(.normalClosure, context: context)
+    }
+}
+
+/// hixie-76 after the handshake: `0x00 <UTF-8> 0xFF` frames each way; `0xFF 0x00` closes.
+final class Hixie76FrameHandler: ChannelInboundHandler, WebSocketFrameWriter, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let maxPayloadSize: Int
+    private let report: @Sendable (ConnectionReport) -> Void
+    private var context: ChannelHandlerContext?
+    private var pending = ByteBuffer()
+    private var closing = false
+
+    init(maxPayloadSize: Int, report: @escaping @Sendable (ConnectionReport) -> Void) {
+        self.maxPayloadSize = maxPayloadSize
+        self.report = report
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        pending.writeBuffer(&bytes)
+        while let type = pending.getInteger(at: pending.readerIndex, as: UInt8.self) {
+            switch type {
+            case 0x00:
+                let body = pending.readableBytesView.dropFirst()
+                guard let end = body.firstIndex(of: 0xFF) else {
+                    if pending.readableBytes > maxPayloadSize { context.close(promise: nil) }
+                    return
+                }
+                pending.moveReaderIndex(forwardBy: 1)
+                let text = pending.readString(length: end - body.startIndex) ?? ""
+                pending.moveReaderIndex(forwardBy: 1)
+                report(.payload(text))
+            case 0xFF:
+                guard pending.readableBytes >= 2 else { return }
+                pending.moveReaderIndex(forwardBy: 2)
+                sendClose()
+                return
+            default:
+                context.close(promise: nil)
+                return
+            }
+        }
+        pending.discardReadBytes()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.context = nil
+        report(.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func writeText(_ payload: String) {
+        guard let context, !closing else { return }
+        var frame = context.channel.allocator.buffer(capacity: payload.utf8.count + 2)
+        frame.writeInteger(UInt8(0x00))
+        frame.writeString(payload)
+        frame.writeInteger(UInt8(0xFF))
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+
+    func sendClose() {
+        guard let context, !closing else { return }
+        closing = true
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: [0xFF, 0x00])))
+            .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+    }
+}
+
+/// Reads a whole answer until the server closes the connection (the Flash policy file).
+final class PolicyReader: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let done: @Sendable ([UInt8]) -> Void
+    private var bytes: [UInt8] = []
+    private var finished = false
+
+    init(done: @escaping @Sendable ([UInt8]) -> Void) {
+        self.done = done
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        bytes += unwrapInboundIn(data).readableBytesView
+        if bytes.count > 65_536 { context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !finished {
+            finished = true
+            done(bytes)
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// What the Flash player checks in a policy file: some `<allow-access-from domain="D" to-ports="P"/>`
+/// whose domain matches the host (`*`, the name, or `*.suffix`) and whose ports include the port
+/// (`*`, a list of numbers and `from-to` ranges).
+enum FlashPolicyCheck {
+    static func allows(_ policy: String, host: String, port: Int) -> Bool {
+        var rest = Substring(policy)
+        while let start = rest.range(of: "<allow-access-from") {
+            let element = rest[start.upperBound...].prefix { $0 != ">" }
+            rest = rest[start.upperBound...]
+            guard let domain = attribute("domain", in: element), let ports = attribute("to-ports", in: element) else {
+                continue
+            }
+            if matches(domain: domain, host: host), matches(ports: ports, port: port) { return true }
+        }
+        return false
+    }
+
+    static func attribute(_ name: String, in element: Substring) -> String? {
+        guard let start = element.range(of: name + "=\"") else { return nil }
+        let value = element[start.upperBound...].prefix { $0 != "\"" }
+        return String(value)
+    }
+
+    static func matches(domain: String, host: String) -> Bool {
+        if domain == "*" || domain == host { return true }
+        if domain.hasPrefix("*.") { return host.hasSuffix(domain.dropFirst()) }
+        return false
+    }
+
+    static func matches(ports: String, port: Int) -> Bool {
+        ports.split(separator: ",").contains { item in
+            let item = item.trimmingCharacters(in: .whitespaces)
+            if item == "*" { return true }
+            let bounds = item.split(separator: "-").compactMap { Int($0) }
+            switch bounds.count {
+            case 1: return bounds[0] == port
+            case 2: return (bounds[0]...max(bounds[0], bounds[1])).contains(port)
+            default: return false
+            }
+        }
+    }
+}

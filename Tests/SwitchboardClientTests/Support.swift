@@ -1,0 +1,264 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SwitchboardClient
+import SwitchboardCore
+import SwitchboardFlashSocket
+import SwitchboardHTMLFile
+import SwitchboardJSONPPolling
+import SwitchboardServer
+import SwitchboardServerEvents
+import SwitchboardTestKit
+import SwitchboardWebSocket
+import SwitchboardXHRMultipart
+import SwitchboardXHRPolling
+import Testing
+
+// The small parts of Tests/SwitchboardEndToEndTests/TestServer.swift these tests need.
+
+/// What a listener's events reported.
+final class Recorder: Sendable {
+    private let state = NIOLockedValueBox(State())
+    struct State {
+        var connected: [String] = []
+        var messages: [(String, Message)] = []
+        var disconnected: [(String, DisconnectReason)] = []
+    }
+
+    var connected: [String] { state.withLockedValue { $0.connected } }
+    var messages: [Message] { state.withLockedValue { $0.messages.map(\.1) } }
+    func messages(from sid: String) -> [Message] {
+        state.withLockedValue { $0.messages.filter { $0.0 == sid }.map(\.1) }
+    }
+    var disconnected: [(String, DisconnectReason)] { state.withLockedValue { $0.disconnected } }
+
+    func record(_ listener: Listener) {
+        listener.on(.clientConnect) { client in self.state.withLockedValue { $0.connected.append(client.sessionId) } }
+        listener.on(.clientMessage) { message, client in
+            self.state.withLockedValue { $0.messages.append((client.sessionId, message)) }
+        }
+        listener.on(.clientDisconnect) { client, reason in
+            self.state.withLockedValue { $0.disconnected.append((client.sessionId, reason)) }
+        }
+    }
+}
+
+/// A real server on a loopback port: one listener with every transport, the echo behaviour
+/// (`broadcast:<text>` goes to the others), and an application that answers every other path.
+struct TestServer {
+    let server: HTTPServer
+    let listener: Listener
+    let recorder: Recorder
+    let port: Int
+
+    static let transports = TransportRegistry(
+        SwitchboardWebSocketTransports.all + SwitchboardFlashSocketTransports.all + SwitchboardXHRPollingTransports.all
+            + SwitchboardJSONPPollingTransports.all + SwitchboardHTMLFileTransports.all
+            + SwitchboardXHRMultipartTransports.all + SwitchboardServerEventsTransports.all)
+
+    /// - Parameters:
+    ///   - application: false for no application routes (every other path is 404).
+    ///   - group: the server's event loops; tests that measure time pass their own, so that the
+    ///     bursts of other tests running meanwhile do not delay their timers.
+    static func start(
+        echo: Bool = true, application: Bool = true, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        _ configure: (inout ListenerOptions) -> Void = { _ in }
+    ) async throws -> TestServer {
+        var options = ListenerOptions()
+        options.log.logLevel = .critical
+        configure(&options)
+        // No policy server on port 843.
+        options.transportOptions["flashsocket", default: TransportOptions()].flashPolicyServer = false
+        let server = try HTTPServer(port: 0, group: group, logger: options.log) { request in
+            application
+                ? HTTPResponse(
+                    contentType: "text/plain; charset=UTF-8", body: "app:\(request.method) \(request.head.uri)") : nil
+        }
+        let listener = try Listener.listen(server, options: options, transports: transports)
+        let recorder = Recorder()
+        recorder.record(listener)
+        if echo {
+            listener.on(.clientMessage) { message, client in
+                if case .text(let text) = message, text.hasPrefix("broadcast:") {
+                    client.broadcast(.text(String(text.dropFirst("broadcast:".count))))
+                } else {
+                    client.send(message)
+                }
+            }
+        }
+        try await server.start()
+        return TestServer(server: server, listener: listener, recorder: recorder, port: try #require(server.port))
+    }
+
+    func stop() async {
+        try? await server.shutdown()
+    }
+
+    /// Short heartbeats on every transport that has them.
+    static func heartbeats(_ options: inout ListenerOptions, interval: TimeAmount, timeout: TimeAmount) {
+        for descriptor in transports.transports.map(\.descriptor) where descriptor.defaults.heartbeatInterval != nil {
+            options.transportOptions[descriptor.name, default: TransportOptions()].heartbeatInterval = interval
+            options.transportOptions[descriptor.name, default: TransportOptions()].timeout = timeout
+        }
+    }
+}
+
+/// Options for a test socket: one transport, quiet, quick to retry.
+func socketOptions(_ transports: String..., configure: (inout SocketOptions) -> Void = { _ in }) -> SocketOptions {
+    var options = SocketOptions()
+    options.transports = transports
+    options.log.logLevel = .critical
+    options.connectTimeout = .seconds(10)  // generous: only a failing test waits for it
+    options.reconnectionDelay = .milliseconds(50)
+    configure(&options)
+    return options
+}
+
+/// Everything a socket's events said, in order.
+final class Probe: Sendable {
+    private let state = NIOLockedValueBox<[String]>([])
+    private let received = NIOLockedValueBox<[Message]>([])
+
+    init(_ socket: Socket) {
+        socket.on(.connect) { self.log("connect") }
+        socket.on(.connecting) { self.log("connecting:\($0)") }
+        socket.on(.connectFailed) { self.log("connect_failed") }
+        socket.on(.message) { message in self.received.withLockedValue { $0.append(message) } }
+        socket.on(.close) { self.log("close") }
+        socket.on(.disconnect) { self.log("disconnect") }
+        socket.on(.reconnecting) { _, attempt in self.log("reconnecting:\(attempt)") }
+        socket.on(.reconnect) { transport, attempts in self.log("reconnect:\(transport)") }
+        socket.on(.reconnectFailed) { self.log("reconnect_failed") }
+    }
+
+    private func log(_ event: String) { state.withLockedValue { $0.append(event) } }
+
+    var events: [String] { state.withLockedValue { $0 } }
+    var messages: [Message] { received.withLockedValue { $0 } }
+    var texts: [String] { messages.compactMap(\.text) }
+
+    /// Waits until `count` messages arrived; returns them.
+    @discardableResult
+    func messages(count: Int, timeout: Duration = .seconds(5)) async throws -> [Message] {
+        try await eventually(timeout: timeout) { self.messages.count >= count }
+        return messages
+    }
+
+    func waitFor(_ event: String, timeout: Duration = .seconds(5)) async throws {
+        try await eventually(timeout: timeout) { self.events.contains(event) }
+    }
+}
+
+/// A TCP proxy in front of a server, so a test can cut every connection the way a network (or a
+/// server that closes) does, and refuse new ones until `restore()`.
+final class TCPProxy: Sendable {
+    let port: Int
+    private let target: Int
+    private let state: NIOLockedValueBox<State>
+
+    private struct State {
+        var listener: (any Channel)?
+        var connections: [any Channel] = []
+    }
+
+    private init(port: Int, target: Int, listener: any Channel) {
+        self.port = port
+        self.target = target
+        self.state = NIOLockedValueBox(State(listener: listener))
+    }
+
+    static func start(to target: Int) async throws -> TCPProxy {
+        let holder = NIOLockedValueBox<TCPProxy?>(nil)
+        let channel = try await bind(port: 0, target: target, holder: holder)
+        let proxy = TCPProxy(port: try #require(channel.localAddress?.port), target: target, listener: channel)
+        holder.withLockedValue { $0 = proxy }
+        return proxy
+    }
+
+    private static func bind(port: Int, target: Int, holder: NIOLockedValueBox<TCPProxy?>) async throws -> any Channel {
+        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.autoRead, value: false)
+            .childChannelInitializer { inbound in
+                ClientBootstrap(group: inbound.eventLoop)
+                    .channelInitializer { outbound in
+                        outbound.pipeline.addHandler(Forwarder(partner: inbound))
+                    }
+                    .connect(host: "127.0.0.1", port: target)
+                    .flatMap { outbound in
+                        holder.withLockedValue { $0?.track([inbound, outbound]) }
+                        return inbound.pipeline.addHandler(Forwarder(partner: outbound)).flatMap {
+                            inbound.setOption(.autoRead, value: true)
+                        }
+                    }
+            }
+            .bind(host: "127.0.0.1", port: port)
+            .get()
+    }
+
+    private func track(_ channels: [any Channel]) {
+        state.withLockedValue { $0.connections += channels }
+    }
+
+    /// Closes every connection and stops accepting: new connections are refused.
+    func cut() async {
+        let (listener, connections) = state.withLockedValue { state in
+            defer { state = State() }
+            return (state.listener, state.connections)
+        }
+        try? await listener?.close()
+        for connection in connections { try? await connection.close() }
+    }
+
+    /// Accepts connections again, on the same port.
+    func restore() async throws {
+        let holder = NIOLockedValueBox<TCPProxy?>(self)
+        let channel = try await Self.bind(port: port, target: target, holder: holder)
+        state.withLockedValue { $0.listener = channel }
+    }
+
+    /// Passes bytes to the other side; closes it when this side closes.
+    final class Forwarder: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let partner: any Channel
+
+        init(partner: any Channel) { self.partner = partner }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            partner.writeAndFlush(unwrapInboundIn(data), promise: nil)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            partner.close(promise: nil)
+            context.fireChannelInactive()
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// A port with nothing listening on it.
+func closedPort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0).get()
+    let port = try #require(channel.localAddress?.port)
+    try await channel.close()
+    return port
+}
+
+/// A server that accepts connections and never answers.
+func silentServer() async throws -> any Channel {
+    try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+        .bind(host: "127.0.0.1", port: 0).get()
+}
+
+/// A `Codable` message for the typed-message checks.
+struct Chat: Codable, Equatable, Sendable {
+    var user: String
+    var text: String
+    var count: Int
+}
