@@ -33,8 +33,8 @@ struct EnvelopeCodecTests {
         let first = try await http.request("GET", "/socket.io/xhr-polling//1").bodyString
         let sid = try #require(server.listener.clients.first?.sessionId)
         #expect(first == handshake(sid))
-        server.listener.client(sid)?.send("one")
-        server.listener.client(sid)?.send(.json(["two": 2]))
+        try await server.send(sid, "one")
+        try await server.send(sid, .json(["two": 2]))
         #expect(try await server.poll(http, sid).bodyString == #"{"messages":["one",{"two":2}]}"#)
         #expect(try await server.post(http, sid, payload: #"["a",{"b":1}]"#).status == 200)
         try await eventually { server.recorder.messages == ["a", .json(["b": 1])] }

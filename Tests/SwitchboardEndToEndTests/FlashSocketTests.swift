@@ -148,7 +148,7 @@ struct FlashSocketTests {
         #expect(try await b.receiveText() == framed("hi b"))
         try await a.close()
         try await eventually { server.listener.client(sidA)?.isOpen == false }
-        server.listener.client(sidA)?.send("while away")
+        try await server.send(sidA, "while away")
         let resumed = try await WebSocketTestClient.connect(port: server.port, path: "/socket.io/flashsocket/\(sidA)")
         #expect(try await resumed.receiveText() == framed("while away"))
     }
@@ -158,7 +158,7 @@ struct FlashSocketTests {
         let server = try await TestServer.start {
             var timers = TransportOptions()
             timers.heartbeatInterval = .milliseconds(100)
-            timers.timeout = .milliseconds(1000)
+            timers.timeout = .milliseconds(3000)
             $0.transportOptions["flashsocket"] = timers
             $0.timeout = .milliseconds(150)
         }

@@ -70,7 +70,7 @@ struct JSONPPollingTests {
         let a = try Wire.sessionId(inHandshake: try Wire.payload(of: try await poll(http).bodyString, transport: "jsonp-polling"))
         let b = try Wire.sessionId(inHandshake: try Wire.payload(of: try await poll(http).bodyString, transport: "jsonp-polling"))
         _ = try await http.request("POST", "/socket.io/jsonp-polling/\(a)/1/0", body: formBody([("data", framed("broadcast:hey"))]))
-        server.listener.client(b)?.send(.json(["after": true]))
+        try await server.send(b, .json(["after": true]))
         let answer = try await poll(http, sid: b)
         #expect(try Wire.payload(of: answer.bodyString, transport: "jsonp-polling") == framed("hey", #"~j~{"after":true}"#))
         #expect(server.listener.clientCount == 2)

@@ -106,6 +106,13 @@ struct TestServer {
         return (socket, id)
     }
 
+    /// Sends from the application on the session's own loop and returns once the session has
+    /// taken the messages (written, or queued), so a request the test makes next sees them.
+    func send(_ sid: String, _ messages: Message...) async throws {
+        let client = try #require(listener.client(sid), "no session \(sid)")
+        try await client.eventLoop.submit { for message in messages { client.send(message) } }.get()
+    }
+
     func http() async throws -> HTTPTestConnection {
         try await HTTPTestConnection.connect(port: port)
     }

@@ -28,7 +28,7 @@ struct WebSocketTests {
         try await socket.send(text: framed(#"~j~{"a":[1,"x"],"b":{"c":true}}"#))
         try await eventually { !server.recorder.messages.isEmpty }
         #expect(server.recorder.messages == [.json(["a": [1, "x"], "b": ["c": true]])])
-        server.listener.client(sid)?.send(json: ["reply": 2])
+        try await server.send(sid, .json(["reply": 2]))
         #expect(try await socket.receiveText() == framed(#"~j~{"reply":2}"#))
     }
 
@@ -56,7 +56,7 @@ struct WebSocketTests {
         try await a.send(text: framed("broadcast:from a"))
         #expect(try await b.receiveText() == framed("from a"))
         #expect(try await c.receiveText() == framed("from a"))
-        server.listener.client(sidA)?.send("sentinel")
+        try await server.send(sidA, "sentinel")
         #expect(try await a.receiveText() == framed("sentinel"), "the sender got nothing before the sentinel")
     }
 
@@ -65,7 +65,7 @@ struct WebSocketTests {
         let server = try await TestServer.start {
             var timers = TransportOptions()
             timers.heartbeatInterval = .milliseconds(100)
-            timers.timeout = .milliseconds(1000)
+            timers.timeout = .milliseconds(3000)
             $0.transportOptions["websocket"] = timers
             $0.timeout = .milliseconds(150)
         }
@@ -89,8 +89,8 @@ struct WebSocketTests {
         try await socket.close()
         _ = try await socket.waitForClose()
         try await eventually { server.listener.client(sid).map { !$0.isOpen } ?? false }
-        server.listener.client(sid)?.send("while away")
-        server.listener.client(sid)?.send(.json(["n": 2]))
+        try await server.send(sid, "while away")
+        try await server.send(sid, .json(["n": 2]))
         let (resumed, _) = try await server.webSocket(resume: sid)
         #expect(try await resumed.receiveText() == framed("while away", #"~j~{"n":2}"#), "one payload, no second SID")
         try await resumed.send(text: framed("back"))

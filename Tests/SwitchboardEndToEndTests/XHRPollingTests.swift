@@ -29,7 +29,7 @@ struct XHRPollingTests {
         let sid = try await server.pollingSession(http)
         async let held = server.poll(http, sid)
         try await eventually { server.listener.client(sid)?.isOpen == true }
-        server.listener.client(sid)?.send("answer")
+        try await server.send(sid, "answer")
         #expect(try await held.bodyString == framed("answer"))
     }
 
@@ -64,7 +64,7 @@ struct XHRPollingTests {
         let secondConnection = two
         let second = Task { try await server.poll(secondConnection, sid) }
         #expect(try await first.body.isEmpty)
-        server.listener.client(sid)?.send("to the second")
+        try await server.send(sid, "to the second")
         #expect(try await second.value.bodyString == framed("to the second"))
     }
 
@@ -74,8 +74,8 @@ struct XHRPollingTests {
         defer { Task { await server.stop() } }
         let http = try await server.http()
         let sid = try await server.pollingSession(http)
-        server.listener.client(sid)?.send("one")
-        server.listener.client(sid)?.send(.json(["two": 2]))
+        try await server.send(sid, "one")
+        try await server.send(sid, .json(["two": 2]))
         #expect(try await server.poll(http, sid).bodyString == framed("one", #"~j~{"two":2}"#))
     }
 
@@ -138,7 +138,7 @@ struct XHRPollingTests {
         let server = try await TestServer.start(echo: false) {
             var timers = TransportOptions()
             timers.heartbeatInterval = .milliseconds(100)
-            timers.timeout = .milliseconds(1000)
+            timers.timeout = .milliseconds(3000)
             $0.transportOptions["websocket"] = timers
         }
         defer { Task { await server.stop() } }
@@ -157,7 +157,7 @@ struct XHRPollingTests {
         let (socket, sid) = try await server.webSocket()
         try await socket.close()
         try await eventually { server.listener.client(sid)?.isOpen == false }
-        server.listener.client(sid)?.send("queued")
+        try await server.send(sid, "queued")
         let http = try await server.http()
         #expect(try await server.poll(http, sid).bodyString == framed("queued"))
         #expect(server.listener.client(sid)?.transport == "xhr-polling")
