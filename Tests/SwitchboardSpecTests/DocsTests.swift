@@ -67,3 +67,21 @@ import Testing
         }
     }
 }
+
+/// The spec-only transport example: its YAML file is all there is to it.
+@Suite struct SpecOnlyTransportTests {
+    func hostSource(without excluded: String?) throws -> String {
+        let files = try SpecFile.loadAll(directory: Paths.specs).filter { $0.path.hasSuffix("/\(excluded ?? "-")") == false }
+        return Generator(specs: try SpecLoader.load(files), templates: try realTemplates())
+            .generate(target: "switchboard", dependencies: ["SwitchboardServer", "SwitchboardCore", "SwitchboardWebSocket"])
+    }
+
+    @Test func xhrStreamingIsInTheHostsRegistryAndLeavesWithItsYAML() throws {
+        let with = try hostSource(without: nil)
+        #expect(with.contains(#"name: "xhr-streaming""#))
+        #expect(with.contains("SwitchboardWebSocketTransports.all + SwitchboardTransports.all"))
+        let without = try hostSource(without: "xhr-streaming.yaml")
+        #expect(!without.contains("xhr-streaming"))
+        #expect(without.contains("TransportRegistry(SwitchboardWebSocketTransports.all)"))
+    }
+}
