@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md (on stdout) from the results folder of Benchmarks/run.
+
+Every number comes from the files of that run: results.jsonl (one JSON object per scenario and
+server, printed by switchboard-bench), machine.json, and the profile-* files. Nothing is typed here.
+"""
+import json
+import os
+import re
+import sys
+
+OUT = sys.argv[1]
+
+TARGET_IDLE_BYTES = 2048
+TARGET_DELIVERIES_PER_CORE = 1_000_000
+TARGET_ECHO_P99_US = 1000
+TARGET_RATIO = 20
+
+
+def load_results():
+    results = {}
+    with open(os.path.join(OUT, "results.jsonl")) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                r = json.loads(line)
+                results[(r.get("label"), r.get("wire"))] = r
+    return results
+
+
+R = load_results()
+M = json.load(open(os.path.join(OUT, "machine.json")))
+
+
+def read(name):
+    path = os.path.join(OUT, name)
+    return open(path).read() if os.path.exists(path) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+
+def fmt_num(v):
+    if v is None:
+        return "–"
+    if v >= 100:
+        return f"{v:,.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def fmt_bytes(v):
+    if v is None:
+        return "–"
+    return f"{v:,.0f} B ({v / 1024:.1f} KiB)"
+
+
+def fmt_us(v):
+    if v is None:
+        return "–"
+    if v >= 1000:
+        return f"{v / 1000:,.2f} ms"
+    return f"{v:.0f} µs"
+
+
+def fmt_s(v):
+    return "–" if v is None else f"{v:.2f} s"
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "–"
+    return f"{r:.1f}×" if r >= 1 else f"{r:.2f}× (worse)"
+
+
+# Figures: (label, scenario-label, key, format, better)
+def figures():
+    idle_n = get("idle", "switchboard", "sessions_requested")
+    out = [
+        ("Idle WebSocket sessions", [
+            ("memory per session (server RSS delta / N)", "idle", "bytes_per_session", fmt_bytes, "lower"),
+            (f"time to open {fmt_num(idle_n)} sessions", "idle", "open_s", fmt_s, "lower"),
+            ("sessions opened per second", "idle", "opens_per_s", fmt_num, "higher"),
+        ]),
+    ]
+    for label in sorted({k[0] for k in R if k[0] and k[0].startswith("broadcast-")}, key=lambda s: int(s.split("-")[1])):
+        n = label.split("-")[1]
+        out.append((f"Broadcast fan-out to {int(n):,} clients", [
+            ("deliveries per second (wall clock)", label, "deliveries_per_s", fmt_num, "higher"),
+            ("deliveries per second of server CPU (per core)", label, "deliveries_per_server_cpu_s", fmt_num, "higher"),
+            ("server CPU seconds per million deliveries", label, "server_cpu_s_per_million", fmt_num, "lower"),
+            ("delivery latency p50", label, "latency_p50_us", fmt_us, "lower"),
+            ("delivery latency p99", label, "latency_p99_us", fmt_us, "lower"),
+            ("delivery latency max", label, "latency_max_us", fmt_us, "lower"),
+        ]))
+    out += [
+        (f"Echo, {fmt_num(get('echo', 'switchboard', 'clients'))} WebSocket clients, closed loop", [
+            ("round trips per second", "echo", "round_trips_per_s", fmt_num, "higher"),
+            ("latency p50", "echo", "latency_p50_us", fmt_us, "lower"),
+            ("latency p99", "echo", "latency_p99_us", fmt_us, "lower"),
+            ("latency max", "echo", "latency_max_us", fmt_us, "lower"),
+            ("server CPU per round trip", "echo", "server_cpu_us_per_round_trip", fmt_us, "lower"),
+        ]),
+        (f"Echo, {fmt_num(get('echo-paced', 'switchboard', 'clients'))} WebSocket clients paced at "
+         f"{fmt_num(get('echo-paced', 'switchboard', 'rate_per_client'))} messages/s each (open loop)", [
+            ("round trips per second (set by the pacing)", "echo-paced", "round_trips_per_s", fmt_num, None),
+            ("latency p50", "echo-paced", "latency_p50_us", fmt_us, "lower"),
+            ("latency p99", "echo-paced", "latency_p99_us", fmt_us, "lower"),
+            ("latency max", "echo-paced", "latency_max_us", fmt_us, "lower"),
+            ("server CPU per round trip", "echo-paced", "server_cpu_us_per_round_trip", fmt_us, "lower"),
+        ]),
+        (f"xhr-polling, {fmt_num(get('polling', 'switchboard', 'clients'))} clients (Engine.IO polling for the peer)", [
+            ("messages per second (post → echo on the held poll)", "polling", "messages_per_s", fmt_num, "higher"),
+            ("polls answered per second", "polling", "polls_per_s", fmt_num, "higher"),
+            ("held polls (average in flight)", "polling", "held_polls_avg", fmt_num, None),
+            ("message latency p50", "polling", "latency_p50_us", fmt_us, "lower"),
+            ("message latency p99", "polling", "latency_p99_us", fmt_us, "lower"),
+            ("server CPU per message", "polling", "server_cpu_us_per_message", fmt_us, "lower"),
+        ]),
+    ]
+    return out
+
+
+def get(label, wire, key):
+    r = R.get((label, wire))
+    if not r:
+        return None
+    v = r.get(key)
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def ratio(sb, peer, better):
+    if sb is None or peer is None or better is None or sb <= 0 or peer <= 0:
+        return None
+    return sb / peer if better == "higher" else peer / sb
+
+
+def failure(label, wire):
+    r = R.get((label, wire))
+    if r is None:
+        return "not run"
+    if r.get("failure"):
+        return "failed: " + r["failure"].strip().splitlines()[-1][:200]
+    if r.get("errors"):
+        return f"{r['errors']} errors, last: {r.get('last_error')}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Profiles
+
+def perf_top(label, limit=14):
+    text = read(f"profile-{label}.perf.txt")
+    if not text:
+        return None, None
+    rows = []
+    kernel = 0.0
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[(.)\]\s+(.*)", line)
+        if not m:
+            continue
+        pct, dso, kind, sym = float(m.group(1)), m.group(2), m.group(3), m.group(4).strip()
+        if kind == "k":
+            kernel += pct
+        if len(sym) > 110:
+            sym = sym[:107] + "..."
+        rows.append((pct, dso, kind, sym))
+    return rows[:limit], kernel
+
+
+def perf_stat(label):
+    text = read(f"profile-{label}.perfstat.csv")
+    counts = {}
+    if not text:
+        return counts
+    for line in text.splitlines():
+        parts = line.split(",")
+        if len(parts) >= 3 and parts[0].replace(".", "").isdigit():
+            counts[parts[2]] = float(parts[0])
+    return counts
+
+
+def profile_json(label):
+    text = read(f"profile-{label}.json")
+    if not text:
+        return None
+    for line in text.splitlines():
+        if line.startswith("{"):
+            return json.loads(line)
+    return None
+
+
+GENERIC = re.compile(r"(ThreadOpsPosix|SelectableEventLoop\.run|start_thread|clone3?$|runTheLoop|setupThreadAndEventLoop|"
+                     r"withAutoReleasePool|whenReady|^thunk|^partial apply|_blockingWaitForWork|runOneLoopTick|"
+                     r"entry_SYSCALL_64_after_hwframe|do_syscall_64|handleEvent|protocol witness)")
+
+
+def perf_children(label):
+    text = read(f"profile-{label}.children.txt")
+    rows = []
+    if not text:
+        return rows
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+([\d.]+)%\s+\[(.)\]\s+(.*)", line)
+        if m:
+            rows.append((float(m.group(1)), float(m.group(2)), m.group(3), m.group(4).strip()))
+    return rows
+
+
+def share(children, *names):
+    """Inclusive share of the first symbol found among `names`."""
+    for name in names:
+        for total, _, _, sym in children:
+            if sym == name:
+                return total
+    return None
+
+
+def cpu_profile_section(label, unit_key, unit_name):
+    rows, kernel = perf_top(label)
+    children = perf_children(label)
+    run = profile_json(label)
+    counts = perf_stat(label)
+    lines = []
+    if rows is None or run is None:
+        lines.append(f"(no CPU profile for {label}: perf was not available or the run failed)")
+        return lines, {}
+    units = run.get(unit_key) or 0
+    cpu = run.get("server_cpu_s") or 0
+    facts = {"units": units, "cpu_us_per_unit": cpu / units * 1e6 if units else None}
+    facts["syscalls_share"] = share(children, "entry_SYSCALL_64_after_hwframe", "do_syscall_64")
+    facts["writev_share"] = share(children, "__GI___writev", "do_writev")
+    facts["read_share"] = share(children, "__GI___libc_read", "ksys_read")
+    singular = {"deliveries": "delivery", "round trips": "round trip", "messages": "message"}.get(unit_name, unit_name)
+    lines.append(f"Profile: `perf record -g -e cpu-clock -F 999` on the server during a separate {label} run "
+                 f"(same clients; {fmt_num(units)} {unit_name}, {fmt_us(facts['cpu_us_per_unit'])} of server CPU per {singular}).")
+    if facts["syscalls_share"] is not None:
+        lines.append(f"{facts['syscalls_share']:.0f}% of the server's samples are inside system calls"
+                     + (f" ({facts['writev_share']:.0f}% in `writev`" if facts["writev_share"] is not None else "")
+                     + (f", {facts['read_share']:.0f}% in `read`)" if facts["read_share"] is not None else ")" if facts["writev_share"] is not None else "")
+                     + ".")
+    if units and counts:
+        per = {}
+        for ev in ("syscalls:sys_enter_write", "syscalls:sys_enter_writev", "syscalls:sys_enter_read",
+                   "syscalls:sys_enter_epoll_wait", "context-switches"):
+            if ev in counts:
+                per[ev.split(":")[-1].replace("sys_enter_", "")] = counts[ev] / units
+        facts.update(per)
+        lines.append(f"Per {singular} (`perf stat` on the syscall tracepoints): "
+                     + ", ".join(f"{k} {v:.2f}" for k, v in per.items()) + ".")
+    lines.append("")
+    lines.append("Self time, top entries:")
+    lines.append("")
+    lines.append("```")
+    for pct, dso, kind, sym in rows:
+        lines.append(f"{pct:6.2f}%  {'[k]' if kind == 'k' else '   '} {dso[:22]:22}  {sym}")
+    lines.append("```")
+    inclusive = [r for r in children if r[0] < 95 and not GENERIC.search(r[3])][:22]
+    if inclusive:
+        lines.append("")
+        lines.append("Inclusive time (the function and what it calls), top entries:")
+        lines.append("")
+        lines.append("```")
+        for total, self_pct, kind, sym in inclusive:
+            if len(sym) > 110:
+                sym = sym[:107] + "..."
+            lines.append(f"{total:6.2f}%  {'[k]' if kind == 'k' else '   '} {sym}")
+        lines.append("```")
+    own = [r for r in children if OWN.search(r[3]) and r[0] < 95][:12]
+    if own:
+        lines.append("")
+        lines.append("Switchboard's own functions, inclusive time:")
+        lines.append("")
+        lines.append("```")
+        for total, self_pct, kind, sym in own:
+            if len(sym) > 110:
+                sym = sym[:107] + "..."
+            lines.append(f"{total:6.2f}%  {sym}")
+        lines.append("```")
+    return lines, facts
+
+
+OWN = re.compile(r"(Client\.|Listener\.|SessionHTTPHandler|HTTPSessionConnection|Route\.|FormBody|FramedCodec|"
+                 r"EnvelopeCodec|SessionStateMachine|WebSocketSessionHandler|SocketSessionConnection|SessionUpgrader|"
+                 r"ApplicationHandler|DemoApplication|TransportPath|PayloadWrapping|TransportDescriptor|OriginPolicy|SessionID)")
+
+
+def kernel_floor(facts, peer_cpu_us, unit):
+    """The ratio to the peer that Switchboard could reach with no user-space cost at all."""
+    if not facts.get("cpu_us_per_unit") or facts.get("syscalls_share") is None or not peer_cpu_us:
+        return None
+    floor = facts["cpu_us_per_unit"] * facts["syscalls_share"] / 100
+    return (f"The system calls alone cost the server {fmt_us(floor)} per {unit}; python-socketio spends "
+            f"{fmt_us(peer_cpu_us)} in all per {unit} in the main run, so even with no user-space work at all "
+            f"Switchboard would be at most {peer_cpu_us / floor:.0f}× better on CPU per {unit}.")
+
+
+NOISE = re.compile(r"^(swift_slowAlloc|swift_allocObject|malloc|calloc|realloc|posix_memalign|operator new|"
+                   r"_ContiguousArrayBuffer|specialized _ContiguousArrayBuffer|ContiguousArray|specialized ContiguousArray|"
+                   r"specialized static ContiguousArray|static ContiguousArray|_NativeDictionary|specialized _NativeDictionary|"
+                   r"_DictionaryStorage|specialized _DictionaryStorage|static _DictionaryStorage|specialized static _DictionaryStorage|"
+                   r"swift_allocBox|swift::|_swift_|Array\.|specialized Array|_allocateUninitialized|"
+                   r"specialized static Array|static Array|_StringGuts|specialized _StringGuts|String\.|_StringObject|"
+                   r"__swift_|\$s|outlined|thunk|partial apply|reabstraction|merged|swift_makeBoxUnique|"
+                   r"ByteBuffer\._|ByteBuffer\.with|ByteBuffer\.write|ByteBuffer\.init|static ByteBuffer|specialized ByteBuffer|"
+                   r"specialized static ByteBuffer|ByteBufferAllocator|CircularBuffer|specialized CircularBuffer|MarkedCircularBuffer|"
+                   r"specialized MarkedCircularBuffer)")
+
+
+def heap_section(rss_bytes_per_session):
+    text = read("profile-idle.heap.txt")
+    run = profile_json("idle")
+    if not text or not run:
+        return ["(no heap profile: heaptrack was not available or the run failed)"], {}
+    sessions = run.get("sessions_open") or 0
+    if not sessions:
+        return ["(heap profile run opened no sessions)"], {}
+
+    def size(s):
+        m = re.match(r"([\d.]+)([BKMG])", s)
+        if not m:
+            return 0
+        return float(m.group(1)) * {"B": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}[m.group(2)]
+
+    blocks = []
+    current = None
+    for line in text.splitlines():
+        m = re.match(r"^([\d.]+[BKMG]) consumed over (\d+) calls from:", line.strip())
+        if m:
+            current = [size(m.group(1)), int(m.group(2)), []]
+            blocks.append(current)
+            continue
+        if current is not None and line.startswith("    ") and line.strip():
+            current[2].append(line.strip())
+    peak = None
+    m = re.search(r"peak heap memory consumption: ([\d.]+[BKMG])", text)
+    if m:
+        peak = size(m.group(1))
+    rows = []
+    for total, calls, frames in blocks:
+        # Only what scales with the sessions: at least one allocation per 2 sessions.
+        if calls < sessions / 2:
+            continue
+        useful = [f for f in frames if not NOISE.match(f)]
+        site = " ← ".join(f.replace("specialized ", "")[:70] for f in useful[:3]) or (frames[0] if frames else "?")
+        rows.append((total / sessions, calls / sessions, site))
+    rows.sort(reverse=True)
+    lines = []
+    shown = sum(r[0] for r in rows[:12])
+    facts = {"heap_peak_per_session": (peak / sessions) if peak else None, "listed": shown,
+             "scaling": sum(r[0] for r in rows), "sites": len(rows)}
+    lines.append(f"Heap profile: `heaptrack` on the server with {sessions:,} idle sessions open "
+                 f"(peak heap {fmt_bytes(peak / sessions) if peak else '?'} per session, against an RSS delta of "
+                 f"{fmt_bytes(rss_bytes_per_session)} per session in the measured run). "
+                 "Allocation sites that grow with the sessions, per session:")
+    lines.append("")
+    lines.append("| bytes / session | allocations / session | site (innermost useful frames) |")
+    lines.append("|---:|---:|---|")
+    for per, calls, site in rows[:12]:
+        lines.append(f"| {per:,.0f} | {calls:.1f} | `{site}` |")
+    return lines, facts
+
+
+# ---------------------------------------------------------------------------------------------
+# The document
+
+def main():
+    w = []
+    p = w.append
+    p("# Benchmarks")
+    p("")
+    p("Generated by `Benchmarks/run` (do not edit by hand): Switchboard and python-socketio 5 under the same "
+      "load generator, `switchboard-bench`, side by side in one run on one machine. Each figure below is read "
+      "from that run's own output.")
+    p("")
+    p("## Machine")
+    p("")
+    p(f"- {M['date']}; commit `{M['commit']}`{' (with uncommitted changes)' if M.get('dirty') else ''}")
+    p(f"- {M['cpu']}, {M['cores']} cores, {M['memory_gib']} GiB; {M['os']}, Linux {M['kernel']}; open files limit {M['fd_limit']}")
+    p(f"- {M['swift']}; peer: {M['python']}, {', '.join(M['peer_packages'])}")
+    la_b, la_a = " ".join(M["load_before"]), " ".join(M.get("load_after", ["?"]))
+    p(f"- Load average before the run {la_b}, after it {la_a}. **The machine is shared** (others build and test "
+      "on it at the same time) and the generator runs on the same 2 cores as the server: absolute figures are "
+      "noisy; the ratios are measured side by side, one scenario after the other, in the same run.")
+    p("")
+    p("## How")
+    p("")
+    p("- Servers: `switchboard --app echo --transports websocket,xhr-polling` (release build, SwiftNIO's default "
+      "event loop group: one thread per core) and `Benchmarks/peer/server.py` (python-socketio `AsyncServer` on "
+      "aiohttp with uvloop, one process, the same application: each message back to its sender, "
+      "`broadcast:<text>` to everyone else). A fresh server process for every scenario.")
+    p("- Generator: `switchboard-bench`, SwiftNIO with hand-written WebSocket and HTTP/1.1 framing on raw "
+      "sockets, speaking Socket.IO 0.6 `~m~` frames to Switchboard and Engine.IO v4 / Socket.IO v5 packets "
+      "(`42[\"message\",\"…\"]`) to the peer; the same 32-byte application text in both "
+      "(kind, sequence number, send time in ns). Connections alternate between source addresses 127.0.0.1 and 127.0.0.2.")
+    p("- Server CPU from `/proc/<pid>/stat` (user + system) over the measured window; memory from `VmRSS` of "
+      "`/proc/<pid>/status` before the first session and 2 s after the last one opened.")
+    bc = sorted({k[0] for k in R if k[0] and k[0].startswith("broadcast-")})
+    if bc:
+        r = R.get((bc[0], "switchboard"), {})
+        p(f"- Broadcast: one client asks for M broadcasts of the same text (`broadcast:<text>`), at most "
+          f"{r.get('window', '?')} in flight (the next is asked for when one has reached every receiver); latency "
+          "is from the request's send time to each receiver's read, so it includes the fan-out of the whole broadcast.")
+    p("- Echo and polling: each client sends one message and waits for its echo before sending the next (closed "
+      "loop), after 1 s of warm-up. Polling clients hold one poll (GET) and post (POST) on a second connection, "
+      "as a browser does; *held polls* is the sampled number of polls waiting at the server.")
+    p("")
+
+    # Results
+    p("## Results")
+    p("")
+    all_ratios = []
+    for title, rows in figures():
+        p(f"### {title}")
+        p("")
+        p("| figure | Switchboard | python-socketio | Switchboard better by |")
+        p("|---|---:|---:|---:|")
+        labels = {r[1] for r in rows}
+        for name, label, key, fmt, better in rows:
+            sb, peer = get(label, "switchboard", key), get(label, "engineio", key)
+            rt = ratio(sb, peer, better)
+            if better is not None:
+                all_ratios.append((f"{title}: {name}", rt))
+            p(f"| {name} | {fmt(sb)} | {fmt(peer)} | {fmt_ratio(rt) if better else 'n/a'} |")
+        for label in sorted(labels):
+            for wire, who in (("switchboard", "Switchboard"), ("engineio", "python-socketio")):
+                f = failure(label, wire)
+                if f:
+                    p("")
+                    p(f"*{who}, {label}: {f}*")
+        p("")
+
+    # The generator's share
+    p("### CPU of the generator against the server's")
+    p("")
+    p("The generator shares the 2 cores with the server; it must not be what limits a figure.")
+    p("")
+    p("| scenario | server CPU-s (Switchboard) | generator CPU-s | server CPU-s (python-socketio) | generator CPU-s |")
+    p("|---|---:|---:|---:|---:|")
+    for label in ["idle"] + sorted(bc, key=lambda s: int(s.split("-")[1])) + ["echo", "echo-paced", "polling"]:
+        cells = []
+        for wire in ("switchboard", "engineio"):
+            cells += [fmt_num(get(label, wire, "server_cpu_s")), fmt_num(get(label, wire, "generator_cpu_s"))]
+        p(f"| {label} | " + " | ".join(cells) + " |")
+    p("")
+
+    # Targets
+    p("## Targets of the issue")
+    p("")
+    p("| target | measured (Switchboard) | status |")
+    p("|---|---:|---|")
+    missed = []
+    idle = get("idle", "switchboard", "bytes_per_session")
+    if idle is not None:
+        ok = idle < TARGET_IDLE_BYTES
+        p(f"| memory per idle WebSocket session < 2 KiB | {fmt_bytes(idle)} | "
+          f"{'met' if ok else f'missed: {idle / TARGET_IDLE_BYTES:.1f}× the target, {idle - TARGET_IDLE_BYTES:,.0f} B over'} |")
+        if not ok:
+            missed.append("idle")
+    for label in sorted(bc, key=lambda s: int(s.split("-")[1])):
+        v = get(label, "switchboard", "deliveries_per_server_cpu_s")
+        if v is None:
+            continue
+        ok = v >= TARGET_DELIVERIES_PER_CORE
+        p(f"| broadcast ≥ 1,000,000 deliveries/s per core ({label}) | {fmt_num(v)} per CPU-second | "
+          f"{'met' if ok else f'missed: {TARGET_DELIVERIES_PER_CORE / v:.1f}× short'} |")
+        if not ok and "broadcast" not in missed:
+            missed.append("broadcast")
+    for label, how in (("echo", "closed loop"), ("echo-paced", "paced")):
+        p99 = get(label, "switchboard", "latency_p99_us")
+        if p99 is None:
+            continue
+        ok = p99 < TARGET_ECHO_P99_US
+        p(f"| echo p99 < 1 ms at 100 clients ({how}) | {fmt_us(p99)} | "
+          f"{'met' if ok else f'missed: {p99 / TARGET_ECHO_P99_US:.1f}× the target'} |")
+        if not ok and "echo" not in missed:
+            missed.append("echo")
+    measured = [(n, r) for n, r in all_ratios if r is not None]
+    below = [(n, r) for n, r in measured if r < TARGET_RATIO]
+    p(f"| every figure ≥ 20× python-socketio's | {len(measured) - len(below)} of {len(measured)} figures | "
+      f"{'met' if not below and measured else f'missed for {len(below)} figures'} |")
+    p("")
+    if below:
+        p("Figures under 20× (gap = how many times more improvement the target needs):")
+        p("")
+        for n, r in sorted(below, key=lambda x: x[1]):
+            p(f"- {n}: {fmt_ratio(r)}, gap {TARGET_RATIO / r:.1f}×")
+        p("")
+        if get("polling", "switchboard", "messages_per_s") is not None and any(n.startswith("xhr-polling") for n, _ in below):
+            missed.append("polling")
+
+    # What bounds the missed targets
+    if missed:
+        p("## What bounds the missed targets")
+        p("")
+    if "idle" in missed:
+        p("### Memory per idle session")
+        p("")
+        lines, facts = heap_section(idle)
+        for l in lines:
+            p(l)
+        p("")
+        if facts.get("scaling"):
+            sc = facts["scaling"]
+            p(f"The {facts['sites']} allocation sites that grow with the sessions hold {fmt_bytes(sc)} per session "
+              f"at the heap's peak (the table shows the largest). The rest of the RSS delta, "
+              f"{fmt_bytes(max(0, idle - sc))} per session, is the allocator's overhead and fragmentation (glibc "
+              "malloc, an arena per event-loop thread) and memory touched during the handshakes. Kernel socket "
+              "buffers are not in RSS.")
+            p("")
+    if "broadcast" in missed:
+        p("### Broadcast throughput per core")
+        p("")
+        lines, facts = cpu_profile_section("broadcast", "deliveries", "deliveries")
+        for l in lines:
+            p(l)
+        p("")
+        if facts.get("cpu_us_per_unit") and facts.get("syscalls_share") is not None:
+            floor = facts["cpu_us_per_unit"] * facts["syscalls_share"] / 100
+            wr = facts.get("write", 0) + facts.get("writev", 0)
+            p(f"What bounds it: one `writev` per delivery ({wr:.2f} write calls per delivery: each client's frame "
+              f"is flushed on its own), at {fmt_us(floor)} of kernel time each; on loopback the sender's system "
+              "call also runs the receiver's TCP input (softirq), which a real network would move to the other "
+              f"host. At {fmt_us(floor)} per delivery in the kernel, 1,000,000 deliveries per core-second "
+              f"(1 µs each) cannot be reached with one system call per delivery, whatever the user-space cost "
+              f"(the other {100 - facts['syscalls_share']:.0f}%: per-client encoding and frame building, "
+              "retain/release, the pipeline's write path).")
+            p("")
+            peer = get(sorted(bc, key=lambda s: int(s.split("-")[1]))[-1], "engineio", "server_cpu_s_per_million")
+            text = kernel_floor(facts, peer, "delivery")
+            if text:
+                p(text)
+                p("")
+    if "echo" in missed:
+        p("### Echo p99 latency")
+        p("")
+        r = R.get(("echo", "switchboard"), {})
+        if r.get("wall_s") and r.get("round_trips_per_s"):
+            util = ((r.get("server_cpu_s") or 0) + (r.get("generator_cpu_s") or 0)) / r["wall_s"] / (M["cores"] or 2)
+            little = r["clients"] / r["round_trips_per_s"] * 1e6
+            p(f"Closed loop: {r['clients']} clients each keep one message in flight, so the mean latency is set by "
+              f"the throughput (Little's law: {r['clients']} / {fmt_num(r['round_trips_per_s'])} per s = "
+              f"{fmt_us(little)}; measured mean {fmt_us(r.get('latency_mean_us'))}). A p99 under 1 ms needs more than "
+              f"{r['clients'] * 1000:,} round trips per second on this machine, where the server "
+              f"({fmt_num(r.get('server_cpu_s'))} CPU-s) and the generator ({fmt_num(r.get('generator_cpu_s'))} CPU-s) "
+              f"already used {util * 100:.0f}% of its {M['cores']} cores in {fmt_num(r['wall_s'])} s.")
+            p("")
+        r = R.get(("echo-paced", "switchboard"), {})
+        if r.get("wall_s") and r.get("round_trips"):
+            wait = r.get("server_runqueue_wait_s")
+            cpu_share = (r.get("server_cpu_s") or 0) / r["wall_s"]
+            text = (f"Paced: at {fmt_num(r['round_trips_per_s'])} round trips per second the server used "
+                    f"{cpu_share * 100:.0f}% of one core, with p50 {fmt_us(r.get('latency_p50_us'))} and p99 "
+                    f"{fmt_us(r.get('latency_p99_us'))}.")
+            if wait is not None:
+                text += (f" Its threads waited {wait * 1000:,.0f} ms for a core during the {fmt_num(r['wall_s'])} s "
+                         f"(run-queue wait from `/proc/<pid>/task/*/schedstat`; {wait / r['round_trips'] * 1e6:.0f} µs per "
+                         f"round trip on average) and the generator's {fmt_num((r.get('generator_runqueue_wait_s') or 0) * 1000)} ms: "
+                         "the tail is time spent ready but not running, on a machine whose load average "
+                         f"({' '.join(M['load_before'])} before the run) exceeds its {M['cores']} cores.")
+            if r.get("tcp_retransmits_systemwide"):
+                text += f" The machine retransmitted {r['tcp_retransmits_systemwide']} TCP segments during the run."
+            p(text)
+            p("")
+        lines, facts = cpu_profile_section("echo", "round_trips", "round trips")
+        for l in lines:
+            p(l)
+        p("")
+        text = kernel_floor(facts, get("echo", "engineio", "server_cpu_us_per_round_trip"), "round trip")
+        if text:
+            p(text)
+            p("")
+    if "polling" in missed:
+        p("### xhr-polling")
+        p("")
+        lines, facts = cpu_profile_section("polling", "messages", "messages")
+        for l in lines:
+            p(l)
+        p("")
+        text = kernel_floor(facts, get("polling", "engineio", "server_cpu_us_per_message"), "message")
+        if text:
+            p(text)
+            p("")
+
+    # Raw
+    p("## Raw results")
+    p("")
+    p("<details><summary>results.jsonl of this run</summary>")
+    p("")
+    p("```json")
+    p(open(os.path.join(OUT, "results.jsonl")).read().strip())
+    p("```")
+    p("")
+    p("</details>")
+    print("\n".join(w))
+
+
+main()

@@ -1,0 +1,378 @@
+import NIOCore
+import NIOPosix
+
+/// One HTTP/1.1 keep-alive connection carrying one request at a time, parsed by hand
+/// (Content-Length or chunked bodies).
+final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private(set) var context: ChannelHandlerContext?
+    private var buffer = ByteBuffer()
+    var onResponse: ((Int, UnsafeRawBufferPointer) -> Void)?
+    var onClose: (() -> Void)?
+    var onActive: (() -> Void)?
+    private(set) var busy = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelActive(context: ChannelHandlerContext) { onActive?() }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.context = nil
+        busy = false
+        onClose?()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func send(_ request: ByteBuffer) {
+        guard let context else { return }
+        busy = true
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if buffer.readableBytes == 0 { buffer = incoming } else { buffer.writeBuffer(&incoming) }
+        while busy, let consumed = parseOne() {
+            buffer.moveReaderIndex(forwardBy: consumed)
+        }
+        if buffer.readableBytes == 0 { buffer.clear() }
+    }
+
+    /// Parses one complete response at the reader index and hands it on; nil when incomplete.
+    private func parseOne() -> Int? {
+        buffer.withUnsafeReadableBytes { p -> Int? in
+            guard let headEnd = p.firstIndex(of: "\r\n\r\n") else { return nil }
+            let head = UnsafeRawBufferPointer(rebasing: p[0..<headEnd])
+            let (status, _) = p.decimal(at: 9)
+            let bodyStart = headEnd + 4
+            if let at = head.firstIndexIgnoringCase(of: "\r\ncontent-length:") {
+                var i = at + 17
+                while i < head.count, head[i] == 32 { i += 1 }
+                let (length, _) = head.decimal(at: i)
+                guard p.count >= bodyStart + length else { return nil }
+                busy = false
+                onResponse?(status, UnsafeRawBufferPointer(rebasing: p[bodyStart..<(bodyStart + length)]))
+                return bodyStart + length
+            }
+            if head.firstIndexIgnoringCase(of: "\r\ntransfer-encoding: chunked") != nil {
+                // Collect the chunks; the body is handed on whole.
+                var body: [UInt8] = []
+                var i = bodyStart
+                while true {
+                    guard let lineEnd = p.firstIndex(of: "\r\n", from: i) else { return nil }
+                    var size = 0
+                    for j in i..<lineEnd {
+                        let c = p[j]
+                        let d: Int
+                        if c >= 48 && c <= 57 { d = Int(c - 48) } else if c >= 97 && c <= 102 { d = Int(c - 87) } else if c >= 65 && c <= 70 { d = Int(c - 55) } else { break }
+                        size = size * 16 + d
+                    }
+                    let dataStart = lineEnd + 2
+                    guard p.count >= dataStart + size + 2 else { return nil }
+                    if size == 0 {
+                        busy = false
+                        body.withUnsafeBytes { onResponse?(status, $0) }
+                        return dataStart + 2
+                    }
+                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[dataStart..<(dataStart + size)]))
+                    i = dataStart + size + 2
+                }
+            }
+            // No length: the body ends with the connection; treat what we have as empty.
+            busy = false
+            onResponse?(status, UnsafeRawBufferPointer(rebasing: p[bodyStart..<bodyStart]))
+            return bodyStart
+        }
+    }
+}
+
+/// One polling session: a connection that holds the poll (GET) and one that posts (POST), as a
+/// browser does. Everything runs on one event loop.
+final class PollingClient: @unchecked Sendable {
+    let index: Int
+    let wire: Wire
+    let stats: LoopStats
+    let loop: any EventLoop
+    let host: String
+    let port: Int
+    let resource: String
+    let source: String
+    private var getConnection: HTTPConnection?
+    private var postConnection: HTTPConnection?
+    private(set) var sessionId = ""
+    private(set) var open = false
+    private var pendingPosts: [[UInt8]] = []
+    private var pollCounter = 0
+    private var getPrefix = ""
+    private var postHead = ""
+    var onOpen: ((PollingClient, Bool) -> Void)?
+    /// An application message arrived.
+    var onMessage: ((PollingClient, UnsafeRawBufferPointer) -> Void)?
+    /// A poll was answered (before its messages are handed on); the client polls again if `polling`.
+    var polling = false
+    var pollsInFlight: Counter?
+    var scratch: [UInt8] = []
+    var sentAt: UInt64 = 0
+    var sequence = 0
+    var done = false
+
+    init(index: Int, wire: Wire, loop: any EventLoop, host: String, port: Int, resource: String, source: String, stats: LoopStats) {
+        self.index = index
+        self.wire = wire
+        self.loop = loop
+        self.host = host
+        self.port = port
+        self.resource = resource
+        self.source = source
+        self.stats = stats
+    }
+
+    // MARK: Connections
+
+    private func connect(_ connection: HTTPConnection) -> EventLoopFuture<any Channel> {
+        var bootstrap = ClientBootstrap(group: loop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(bindAddressNoPort, value: 1)
+            .connectTimeout(.seconds(30))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(connection) }
+            }
+        if let address = try? SocketAddress(ipAddress: source, port: 0) { bootstrap = bootstrap.bind(to: address) }
+        return bootstrap.connect(host: host, port: port)
+    }
+
+    /// Connects both connections and performs the handshake; `onOpen` tells how it went.
+    func start() {
+        let get = HTTPConnection()
+        let post = HTTPConnection()
+        getConnection = get
+        postConnection = post
+        get.onResponse = { [unowned self] status, body in self.handshakeResponse(status, body) }
+        post.onResponse = { [unowned self] status, body in self.postResponse(status, body) }
+        get.onClose = { [unowned self] in self.getClosed() }
+        post.onClose = { [unowned self] in self.postClosed() }
+        let both = connect(get).and(connect(post))
+        both.whenComplete { [self] result in
+            switch result {
+            case .success:
+                getConnection?.send(request(get: nil))
+            case .failure(let error):
+                fail("connect: \(error)")
+            }
+        }
+    }
+
+    private func fail(_ why: String) {
+        stats.note(error: why)
+        if let onOpen {
+            self.onOpen = nil
+            onOpen(self, false)
+        }
+    }
+
+    func close() {
+        polling = false
+        getConnection?.context?.close(promise: nil)
+        postConnection?.context?.close(promise: nil)
+    }
+
+    private func getClosed() {
+        guard polling || !open else {
+            return
+        }
+        guard open else { return fail("poll connection closed during the handshake") }
+        // The server may close a poll's connection (an empty answer); reconnect and poll again.
+        stats.reconnects += 1
+        pollsInFlight?.add(-1)
+        let get = HTTPConnection()
+        get.onResponse = { [unowned self] status, body in self.pollResponse(status, body) }
+        get.onClose = { [unowned self] in self.getClosed() }
+        getConnection = get
+        connect(get).whenComplete { [self] result in
+            if case .failure(let error) = result {
+                stats.note(error: "reconnect: \(error)")
+            } else {
+                poll()
+            }
+        }
+    }
+
+    private func postClosed() {
+        guard polling else { return }
+        stats.note(error: "post connection closed")
+    }
+
+    // MARK: Requests
+
+    private func request(get sid: String?) -> ByteBuffer {
+        pollCounter += 1
+        switch wire {
+        case .switchboard:
+            return ByteBuffer(string: "GET /\(resource)/xhr-polling/\(sid ?? "")/\(pollCounter) HTTP/1.1\r\nHost: \(host):\(port)\r\n\r\n")
+        case .engineio:
+            let sidPart = sid.map { "&sid=\($0)" } ?? ""
+            return ByteBuffer(
+                string: "GET /\(resource)/?EIO=4&transport=polling\(sidPart)&t=\(pollCounter) HTTP/1.1\r\nHost: \(host):\(port)\r\n\r\n")
+        }
+    }
+
+    private func postRequest(body: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: postHead.utf8.count + body.count + 16)
+        buffer.writeString(postHead)
+        buffer.writeString(String(body.count))
+        buffer.writeStaticString("\r\n\r\n")
+        buffer.writeBytes(body)
+        return buffer
+    }
+
+    /// The body of a POST carrying these messages, in the server's protocol.
+    private func postBody(messages: [[UInt8]]) -> [UInt8] {
+        var body: [UInt8] = []
+        switch wire {
+        case .switchboard:
+            body += Array("data=".utf8)
+            for m in messages {
+                if m.first == UInt8(ascii: "~") {  // already framed (never used: no heartbeats on polling)
+                    body += m
+                } else {
+                    body += Array("~m~\(m.count)~m~".utf8) + m
+                }
+            }
+        case .engineio:
+            for (i, m) in messages.enumerated() {
+                if i > 0 { body.append(0x1e) }
+                if m == [UInt8(ascii: "3")] || m == Array("40".utf8) {
+                    body += m
+                } else {
+                    body += Array("42[\"message\",\"".utf8) + m + Array("\"]".utf8)
+                }
+            }
+        }
+        return body
+    }
+
+    /// Posts a message now, or after the post in flight.
+    func post(_ message: [UInt8]) {
+        pendingPosts.append(message)
+        flushPosts()
+    }
+
+    private func flushPosts() {
+        guard let postConnection, !postConnection.busy, !pendingPosts.isEmpty else { return }
+        let body = postBody(messages: pendingPosts)
+        pendingPosts.removeAll(keepingCapacity: true)
+        postConnection.send(postRequest(body: body))
+    }
+
+    func poll() {
+        guard let getConnection, !getConnection.busy else { return }
+        pollsInFlight?.add(1)
+        switch wire {
+        case .switchboard: getConnection.send(request(get: sessionId))
+        case .engineio: getConnection.send(request(get: sessionId))
+        }
+    }
+
+    // MARK: Responses
+
+    private func handshakeResponse(_ status: Int, _ body: UnsafeRawBufferPointer) {
+        guard status == 200 else { return fail("handshake: status \(status)") }
+        switch wire {
+        case .switchboard:
+            // `~m~22~m~<SID>`
+            guard body.hasPrefix("~m~") else { return fail("handshake: no SID frame") }
+            let (length, digits) = body.decimal(at: 3)
+            let start = 6 + digits
+            guard start + length <= body.count else { return fail("handshake: short SID frame") }
+            sessionId = body.string(start..<(start + length))
+            setUpRequests()
+            opened()
+        case .engineio:
+            if !sessionId.isEmpty {
+                // The poll after posting `40`: the namespace's answer.
+                guard body.firstIndex(of: "40") != nil else { return fail("no namespace answer") }
+                opened()
+                return
+            }
+            guard body.first == UInt8(ascii: "0"), let at = body.firstIndex(of: "\"sid\":\"") else {
+                return fail("handshake: no open packet")
+            }
+            var to = at + 7
+            while to < body.count, body[to] != UInt8(ascii: "\"") { to += 1 }
+            sessionId = body.string((at + 7)..<to)
+            setUpRequests()
+            post(Array("40".utf8))
+            getConnection?.send(request(get: sessionId))
+        }
+    }
+
+    private func setUpRequests() {
+        switch wire {
+        case .switchboard:
+            postHead = "POST /\(resource)/xhr-polling/\(sessionId)/send HTTP/1.1\r\nHost: \(host):\(port)\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+        case .engineio:
+            postHead = "POST /\(resource)/?EIO=4&transport=polling&sid=\(sessionId) HTTP/1.1\r\nHost: \(host):\(port)\r\n"
+                + "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: "
+        }
+    }
+
+    private func opened() {
+        open = true
+        getConnection?.onResponse = { [unowned self] status, body in self.pollResponse(status, body) }
+        if let onOpen {
+            self.onOpen = nil
+            onOpen(self, true)
+        }
+    }
+
+    private func postResponse(_ status: Int, _ body: UnsafeRawBufferPointer) {
+        if status != 200 { stats.note(error: "post: status \(status)") }
+        flushPosts()
+    }
+
+    private func pollResponse(_ status: Int, _ body: UnsafeRawBufferPointer) {
+        pollsInFlight?.add(-1)
+        stats.polls += 1
+        guard status == 200 else {
+            stats.note(error: "poll: status \(status)")
+            return
+        }
+        if body.isEmpty { stats.emptyPolls += 1 }
+        // Poll again first, as a browser does, then hand the messages on.
+        if polling { poll() }
+        switch wire {
+        case .switchboard:
+            var i = 0
+            while body.hasPrefix("~m~", at: i) {
+                let (length, digits) = body.decimal(at: i + 3)
+                let start = i + 6 + digits
+                guard digits > 0, start + length <= body.count else { break }
+                let text = UnsafeRawBufferPointer(rebasing: body[start..<(start + length)])
+                i = start + length
+                stats.messages += 1
+                onMessage?(self, text)
+            }
+        case .engineio:
+            var i = 0
+            while i < body.count {
+                var end = i
+                while end < body.count, body[end] != 0x1e { end += 1 }
+                let packet = UnsafeRawBufferPointer(rebasing: body[i..<end])
+                i = end + 1
+                if packet.first == UInt8(ascii: "2") {
+                    post([UInt8(ascii: "3")])
+                } else if packet.hasPrefix("42[\"message\",\""), packet.count >= 16 {
+                    stats.messages += 1
+                    onMessage?(self, UnsafeRawBufferPointer(rebasing: packet[14..<(packet.count - 2)]))
+                }
+            }
+        }
+    }
+}
