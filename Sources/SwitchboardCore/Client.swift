@@ -22,7 +22,6 @@ public final class Client: @unchecked Sendable {
     public let eventLoop: any EventLoop
 
     private let codec: any PayloadCodec
-    private let logger: Logger
     // Confined to `eventLoop`.
     private var machine: SessionStateMachine
     private var attached: [ConnectionID: any SessionConnection] = [:]
@@ -45,9 +44,6 @@ public final class Client: @unchecked Sendable {
         self.listener = listener
         self.eventLoop = eventLoop
         self.codec = codec
-        var logger = listener.options.log
-        logger[metadataKey: "sid"] = "\(sessionId)"
-        self.logger = logger
         self.machine = SessionStateMachine(
             limits: .init(
                 maxMessages: listener.options.maxBufferedMessages,
@@ -130,7 +126,7 @@ public final class Client: @unchecked Sendable {
             }
             client.perform(client.machine.attach(id, style: style, timers: timers, now: .now()))
             if isHandshake, client.machine.isConnected {
-                client.logger.debug("session opened", metadata: ["transport": "\(connection.transportName)"])
+                client.log(.debug, "session opened", ["transport": "\(connection.transportName)"])
                 client.listener.emitConnected(client)
             }
         }
@@ -150,9 +146,9 @@ public final class Client: @unchecked Sendable {
     @discardableResult
     public func receive(payload: String) -> DecodedPayload {
         let decoded = codec.decode(payload)
-        for warning in decoded.warnings { logger.warning("\(warning)") }
+        for warning in decoded.warnings { log(.warning, "\(warning)") }
         if let problem = decoded.problem {
-            logger.warning("bad payload from client: \(problem)")
+            log(.warning, "bad payload from client: \(problem)")
         }
         if !decoded.frames.isEmpty {
             let frames = decoded.frames
@@ -167,6 +163,15 @@ public final class Client: @unchecked Sendable {
     }
 
     // MARK: Driving the machine
+
+    /// Logs through the listener's logger with this session's id (kept out of the session's
+    /// memory: a logger per session would cost hundreds of bytes each).
+    private func log(_ level: Logger.Level, _ message: Logger.Message, _ metadata: Logger.Metadata = [:]) {
+        guard listener.logger.logLevel <= level else { return }
+        var metadata = metadata
+        metadata["sid"] = "\(sessionId)"
+        listener.logger.log(level: level, message, metadata: metadata)
+    }
 
     private func onLoop(_ body: @escaping @Sendable (Client) -> Void) {
         if eventLoop.inEventLoop {
@@ -220,7 +225,7 @@ public final class Client: @unchecked Sendable {
         status.withLockedValue { $0.connected = false }
         for connection in attached.values { connection.close() }
         attached.removeAll()
-        logger.debug("session closed", metadata: ["reason": "\(reason)"])
+        log(.debug, "session closed", ["reason": "\(reason)"])
         listener.remove(self)
         handlers.withLockedValue { $0 }.emitDisconnect(reason)
         listener.emitDisconnected(self, reason: reason)
