@@ -166,9 +166,15 @@ let package = Package(
             name: "SwitchboardTestKitTests",
             dependencies: nio + ["SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
+        .target(
+            name: "SwitchboardServerTestSupport",
+            dependencies: nio + ["SwitchboardCore", "SwitchboardServer", "SwitchboardTestKit"] + allTransports,
+            path: "Tests/SwitchboardServerTestSupport"
+        ),
         .testTarget(
             name: "SwitchboardClientTests",
-            dependencies: ["SwitchboardClient", "SwitchboardServer", "SwitchboardTestKit"] + allTransports
+            dependencies: ["SwitchboardClient", "SwitchboardServer", "SwitchboardTestKit", "SwitchboardServerTestSupport"]
+                + allTransports
         ),
         .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], exclude: ["Fixtures"]),
         .testTarget(
@@ -186,7 +192,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardEndToEndTests",
-            dependencies: ["SwitchboardCore", "SwitchboardServer", "SwitchboardJSON", "SwitchboardTestKit"] + allTransports
+            dependencies: [
+                "SwitchboardCore", "SwitchboardServer", "SwitchboardJSON", "SwitchboardTestKit", "SwitchboardServerTestSupport",
+            ] + allTransports
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import SwitchboardClient
 import SwitchboardCore
+import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import Testing
 

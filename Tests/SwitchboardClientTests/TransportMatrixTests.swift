@@ -3,6 +3,7 @@ import NIOPosix
 import SwitchboardClient
 import SwitchboardCore
 import SwitchboardJSON
+import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import Testing
 

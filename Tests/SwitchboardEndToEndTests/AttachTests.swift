@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOPosix
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import Testing
 

@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import SwitchboardCore
 import SwitchboardFlashSocket
+import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import SwitchboardWebSocket
 import Testing

@@ -1,5 +1,6 @@
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import SwitchboardWebSocket
 import SwitchboardXHRPolling

@@ -1,4 +1,5 @@
 import SwitchboardCore
+import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import Testing
 

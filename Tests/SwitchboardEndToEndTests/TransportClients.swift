@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import Testing
 
