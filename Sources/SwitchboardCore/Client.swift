@@ -26,6 +26,8 @@ public final class Client: @unchecked Sendable {
     private var machine: SessionStateMachine
     private var attached: [ConnectionID: any SessionConnection] = [:]
     private var payloadCount = 0
+    /// The last `isOpen` written to `status` (it is read under a lock from other threads).
+    private var publishedOpen = false
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     // Readable from any thread.
@@ -157,9 +159,14 @@ public final class Client: @unchecked Sendable {
         return decoded
     }
 
-    /// Sends frames the codec already encoded (a broadcast encodes once for every client).
+    /// Sends frames the codec already encoded.
     func sendEncoded(_ frames: [String]) {
         onLoop { $0.perform($0.machine.send(frames, now: .now())) }
+    }
+
+    /// Sends a frame encoded once for many sessions (a broadcast). Call on the session's loop.
+    func sendShared(_ frame: SharedFrame) {
+        onLoop { $0.perform($0.machine.send(frames: [.shared(frame)], now: .now())) }
     }
 
     // MARK: Driving the machine
@@ -186,7 +193,11 @@ public final class Client: @unchecked Sendable {
             switch action {
             case .write(let id, let frames):
                 payloadCount += 1
-                attached[id]?.write(payload: encode(frames), sequence: payloadCount)
+                if frames.count == 1, case .shared(let frame) = frames[0] {
+                    attached[id]?.write(shared: frame, sequence: payloadCount)
+                } else {
+                    attached[id]?.write(payload: encode(frames), sequence: payloadCount)
+                }
             case .complete(let id, let frames):
                 if !frames.isEmpty { payloadCount += 1 }
                 attached.removeValue(forKey: id)?.complete(payload: encode(frames), sequence: payloadCount)
@@ -205,7 +216,10 @@ public final class Client: @unchecked Sendable {
             }
         }
         let open = machine.isOpen
-        status.withLockedValue { $0.open = open }
+        if open != publishedOpen {
+            publishedOpen = open
+            status.withLockedValue { $0.open = open }
+        }
         rescheduleTimer()
     }
 
@@ -216,6 +230,7 @@ public final class Client: @unchecked Sendable {
                 case .handshake: return codec.handshakeFrame(sessionId: sessionId)
                 case .heartbeat(let n): return codec.heartbeatFrame(n)
                 case .encoded(let text): return text
+                case .shared(let frame): return frame.text
                 }
             }
         )

@@ -68,16 +68,17 @@ public final class Listener: Sendable {
     }
 
     /// Sends a message to every connected client except those whose session ids are listed.
-    /// The message is encoded once; each event loop gets one hop for all its clients.
+    /// The message is encoded once, to bytes that every socket writes as they are; each event
+    /// loop gets one hop for all its clients.
     public func broadcast(_ message: Message, except: Set<String> = []) {
-        let frame = codec.frame(message)
+        let frame = SharedFrame(message: message, codec: codec)
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, clients: [Client])] = [:]
         for client in clients where !except.contains(client.sessionId) {
             byLoop[ObjectIdentifier(client.eventLoop), default: (client.eventLoop, [])].clients.append(client)
         }
         for (loop, group) in byLoop.values {
             loop.execute {
-                for client in group { client.sendEncoded([frame]) }
+                for client in group { client.sendShared(frame) }
             }
         }
     }

@@ -43,6 +43,17 @@ public enum OutboundFrame: Sendable, Hashable {
     case heartbeat(Int)
     /// An application message already encoded by the codec.
     case encoded(String)
+    /// A message encoded once for many sessions (a broadcast).
+    case shared(SharedFrame)
+
+    /// The frame's text, as the codec wrote it (nil for the frames the codec writes per session).
+    var text: String? {
+        switch self {
+        case .encoded(let text): return text
+        case .shared(let frame): return frame.text
+        case .handshake, .heartbeat: return nil
+        }
+    }
 }
 
 /// The life of one session as a pure state machine (PROTOCOL.md §1, §4, §5).
@@ -192,8 +203,12 @@ public struct SessionStateMachine: Sendable {
 
     /// The application sends encoded messages.
     public mutating func send(_ messages: [String], now: NIODeadline) -> [Action] {
-        guard isConnected, !messages.isEmpty else { return [] }
-        let frames = messages.map(OutboundFrame.encoded)
+        send(frames: messages.map(OutboundFrame.encoded), now: now)
+    }
+
+    /// The application sends frames: written at once when a connection is open, queued otherwise.
+    public mutating func send(frames: [OutboundFrame], now: NIODeadline) -> [Action] {
+        guard isConnected, !frames.isEmpty else { return [] }
         if let connection = open {
             switch connection.style {
             case .persistent:
@@ -205,7 +220,7 @@ public struct SessionStateMachine: Sendable {
             }
         }
         queue += frames
-        queuedBytes += messages.reduce(0) { $0 + $1.utf8.count }
+        queuedBytes += frames.reduce(0) { $0 + ($1.text?.utf8.count ?? 0) }
         if queue.count > limits.maxMessages || queuedBytes > limits.maxBytes {
             return disconnect(.queueOverflow)
         }

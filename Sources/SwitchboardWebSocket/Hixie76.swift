@@ -148,9 +148,13 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     // MARK: SocketSessionConnection
 
     func writeFrame(_ payload: String, context: ChannelHandlerContext) {
-        var frame = context.channel.allocator.buffer(capacity: payload.utf8.count + 2)
+        writeFrame(bytes: ByteBuffer(string: payload), context: context)
+    }
+
+    func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext) {
+        var frame = context.channel.allocator.buffer(capacity: payload.readableBytes + 2)
         frame.writeInteger(UInt8(0x00))
-        frame.writeString(payload)
+        frame.writeImmutableBuffer(payload)
         frame.writeInteger(UInt8(0xFF))
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }

@@ -12,6 +12,8 @@ protocol SocketSessionConnection: SessionConnection, AnyObject {
     var closing: Bool { get }
     /// Writes one payload as one frame.
     func writeFrame(_ payload: String, context: ChannelHandlerContext)
+    /// Writes one payload, already UTF-8 bytes, as one frame.
+    func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext)
     /// Starts the close handshake; `rejected` when the session was over before the socket came.
     func closeSocket(context: ChannelHandlerContext, rejected: Bool)
 }
@@ -28,6 +30,13 @@ extension SocketSessionConnection {
     func write(payload: String, sequence: Int) {
         onChannelLoop { handler, context in
             if !handler.closing { handler.writeFrame(payload, context: context) }
+        }
+    }
+
+    func write(shared frame: SharedFrame, sequence: Int) {
+        let bytes = frame.payloadBytes
+        onChannelLoop { handler, context in
+            if !handler.closing { handler.writeFrame(bytes: bytes, context: context) }
         }
     }
 

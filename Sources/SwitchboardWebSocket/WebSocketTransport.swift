@@ -114,8 +114,11 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     // MARK: SocketSessionConnection
 
     func writeFrame(_ payload: String, context: ChannelHandlerContext) {
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: payload))
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        writeFrame(bytes: context.channel.allocator.buffer(string: payload), context: context)
+    }
+
+    func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
     }
 
     func closeSocket(context: ChannelHandlerContext, rejected: Bool) {

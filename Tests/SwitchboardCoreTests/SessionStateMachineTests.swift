@@ -136,4 +136,21 @@ struct SessionStateMachineTests {
         #expect(m.send(["x"], now: at(1)) == [])
         #expect(m.disconnect(.serverDisconnect) == [])
     }
+
+    @Test("a broadcast frame is written as it is when open, queued like any other when not, and counts its bytes")
+    func sharedFrames() {
+        let frame = SharedFrame(message: "news", codec: FramedCodec())
+        #expect(frame.payloadText == "~m~4~m~news")
+        #expect(frame.payloadBytes.readableBytesView.elementsEqual("~m~4~m~news".utf8))
+        var m = machine(maxBytes: 25)
+        _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
+        #expect(m.send(frames: [.shared(frame)], now: at(1)) == [.write(a, [.shared(frame)])])
+        _ = m.detach(a, now: at(2))
+        #expect(m.send(frames: [.shared(frame)], now: at(3)) == [])
+        #expect(m.send(["12345"], now: at(3)) == [])
+        #expect(m.attach(b, style: .persistent, timers: socketTimers, now: at(4)) == [.write(b, [.shared(frame), .encoded("12345")])])
+        _ = m.detach(b, now: at(5))
+        _ = m.send(frames: [.shared(frame), .shared(frame)], now: at(6))
+        #expect(m.send(frames: [.shared(frame)], now: at(6)) == [.disconnected(.queueOverflow)], "3 x 11 bytes > 25")
+    }
 }
