@@ -87,7 +87,8 @@ let package = Package(
                 "SwitchboardCore", "SwitchboardStatic",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            resources: [.copy("Client")]
         ),
         .target(
             name: "SwitchboardWebSocket",

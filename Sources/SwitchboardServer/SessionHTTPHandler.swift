@@ -1,8 +1,10 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOWebSocket
 import SwitchboardCore
+import SwitchboardStatic
 
 /// Serves one listener's requests on an HTTP connection (PROTOCOL.md §3, §6, §7) and passes every
 /// other request on, unchanged, to the next handler in the pipeline (the application).
@@ -123,6 +125,12 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext, data: NIOAny) {
         if let upgrade = head.headers.first(name: "upgrade"), upgrade.lowercased() != "websocket" {
             refuse(.badRequest, "upgrade to '\(upgrade)' is not supported", head, context: context)
+            return
+        }
+        if head.method == .GET || head.method == .HEAD, BrowserClient.matches(uri: head.uri, resource: listener.options.resource) {
+            state = .skipping
+            let response = BrowserClient.asset(for: listener).response(for: head)
+            _ = writeStaticResponse(response, head: head, to: context, fileIO: NonBlockingFileIO(threadPool: .singleton))
             return
         }
         guard case .transport(let name, let segments) = Route.parse(

@@ -59,7 +59,7 @@ struct HostTests {
         #expect(page.status == 200)
         #expect(page.headers["Content-Type"] == "text/html; charset=UTF-8")
         #expect(page.bodyString.contains("Switchboard chat"))
-        for asset in ["/chat.js", "/mini-client.js", "/chat.css"] {
+        for asset in ["/chat.js", "/chat.css", "/socket.io/socket.io.js"] {
             #expect(try await http.request("GET", asset).status == 200, "\(asset)")
         }
 

@@ -63,6 +63,24 @@ struct RoutingTests {
         #expect(answer.hasPrefix("HTTP/1.1 400"), "it is malformed HTTP: 400, then the connection closes")
     }
 
+    @Test("the browser client at /<resource>/socket.io.js: JavaScript, the transport table first, ETag and 304")
+    func browserClient() async throws {
+        let server = try await TestServer.start { $0.resource = "rt" }
+        defer { Task { await server.stop() } }
+        let http = try await server.http()
+        let script = try await http.request("GET", "/rt/socket.io.js")
+        #expect(script.status == 200)
+        #expect(script.headers["Content-Type"] == "text/javascript; charset=UTF-8")
+        #expect(script.bodyString.hasPrefix(#"(self.io = self.io || {}).Transport = {"resource":"rt","table":{"#))
+        #expect(script.bodyString.contains(#""xhr-polling":{"closeTimeout":8000,"duration":20000,"#))
+        #expect(script.bodyString.contains("io.Socket"))
+        let etag = try #require(script.headers["ETag"])
+        #expect(etag.hasPrefix("\"") && etag.hasSuffix("\""))
+        #expect(try await http.request("GET", "/rt/socket.io.js", headers: [("If-None-Match", etag)]).status == 304)
+        #expect(try await http.request("GET", "/socket.io/socket.io.js").bodyString == "app:GET /socket.io/socket.io.js",
+            "only under the listener's own resource")
+    }
+
     @Test("an Upgrade: IRC request is refused and the connection closed")
     func foreignUpgrade() async throws {
         let server = try await TestServer.start()

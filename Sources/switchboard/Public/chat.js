@@ -2,11 +2,16 @@
   'use strict';
   var $ = function (id) { return document.getElementById(id); };
   var picker = $('transport');
-  var chosen = new URLSearchParams(location.search).get('transport') || 'websocket';
+  // The picker lists the transports this server offers and this browser can use (the served table).
+  Object.keys(io.Transport.table)
+    .filter(function (t) { var kind = io.Transport.kinds[t]; return kind && kind.check(); })
+    .sort(function (a, b) { return io.Transport.table[a].order - io.Transport.table[b].order; })
+    .forEach(function (t) { var o = document.createElement('option'); o.value = o.textContent = t; picker.appendChild(o); });
+  var chosen = new URLSearchParams(location.search).get('transport') || '';
   picker.value = chosen;
-  picker.onchange = function () { location.search = '?transport=' + picker.value; };
+  picker.onchange = function () { location.search = picker.value ? '?transport=' + picker.value : ''; };
 
-  var socket = new MiniSocket(chosen).connect();
+  var socket = new io.Socket(null, chosen ? { transports: [chosen], rememberTransport: false } : {});
   var nickname = null;
 
   function line(cls, from, text) {
@@ -21,11 +26,19 @@
     var ul = $('users'); ul.textContent = '';
     list.forEach(function (name) { var li = document.createElement('li'); li.textContent = name; ul.appendChild(li); });
   }
+  function connected() {
+    var t = socket.transport;
+    $('status').textContent = 'connected over ' + t.type + ' (' + t.sessionid.slice(0, 6) + '…)';
+  }
 
   socket.on('connect', function () {
-    $('status').textContent = 'connected over ' + chosen + ' (' + socket.sessionid.slice(0, 6) + '…)';
+    connected();
     if (nickname) socket.send({ nickname: nickname });
   });
+  socket.on('reconnect', connected);
+  socket.on('connecting', function (t) { $('status').textContent = 'connecting over ' + t + '…'; });
+  socket.on('reconnecting', function (delay) { $('status').textContent = 'reconnecting in ' + delay + ' ms…'; });
+  socket.on('connect_failed', function () { $('status').textContent = 'could not connect'; });
   socket.on('disconnect', function () { $('status').textContent = 'disconnected'; });
   socket.on('message', function (m) {
     if (typeof m !== 'object') { line('announcement', null, String(m)); return; }
@@ -34,6 +47,7 @@
     if (m.announcement) line('announcement', null, m.announcement);
     if (m.users) users(m.users);
   });
+  socket.connect();
 
   $('join').onsubmit = function (e) {
     e.preventDefault();
