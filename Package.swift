@@ -186,7 +186,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore", "SwitchboardJSON"]),
+        .testTarget(
+            name: "SwitchboardCoreTests",
+            dependencies: ["SwitchboardCore", "SwitchboardJSON", .product(name: "NIOEmbedded", package: "swift-nio")]
+        ),
         .testTarget(
             name: "SwitchboardStaticTests",
             dependencies: nio + ["SwitchboardStatic", .product(name: "NIOEmbedded", package: "swift-nio")]

@@ -240,7 +240,8 @@ public final class Client: @unchecked Sendable {
         status.withLockedValue { $0.connected = false }
         for connection in attached.values { connection.close() }
         attached.removeAll()
-        log(.debug, "session closed", ["reason": "\(reason)"])
+        // A session the server had to drop is worth a warning (PROTOCOL.md §5); the others are routine.
+        log(reason == .queueOverflow ? .warning : .debug, "session closed", ["reason": "\(reason)"])
         listener.remove(self)
         handlers.withLockedValue { $0 }.emitDisconnect(reason)
         listener.emitDisconnected(self, reason: reason)

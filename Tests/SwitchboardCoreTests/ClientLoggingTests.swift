@@ -1,0 +1,62 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOEmbedded
+import Testing
+
+@testable import SwitchboardCore
+
+/// Keeps what was logged, for assertions.
+final class CapturedLogs: Sendable {
+    let lines = NIOLockedValueBox<[(Logger.Level, String, Logger.Metadata)]>([])
+
+    func logger() -> Logger {
+        var logger = Logger(label: "test") { _ in Handler(logs: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let logs: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            logs.lines.withLockedValue { $0.append((event.level, "\(event.message)", event.metadata ?? [:])) }
+        }
+    }
+}
+
+/// A connection that does nothing: the session queues while it is detached.
+final class IdleConnection: SessionConnection {
+    let transportName = "test"
+    func write(payload: String, sequence: Int) {}
+    func complete(payload: String, sequence: Int) {}
+    func close() {}
+    func reject() {}
+}
+
+@Suite("what a session logs")
+struct ClientLoggingTests {
+    @Test("overflowing the queue disconnects the session with a warning that names it and the reason")
+    func queueOverflowIsAWarning() throws {
+        let logs = CapturedLogs()
+        var options = ListenerOptions()
+        options.log = logs.logger()
+        options.maxBufferedMessages = 2
+        let listener = try Listener(options: options, transports: TransportRegistry([]))
+        let loop = EmbeddedEventLoop()
+        let client = try #require(listener.createSession(on: loop))
+        let connection = IdleConnection()
+        client.attach(connection, style: .poll)  // the handshake poll is answered; nothing is open now
+        for n in 1...3 { client.send("message \(n)") }
+        #expect(!client.connected)
+        let warning = try #require(logs.lines.withLockedValue { $0 }.first { $0.1 == "session closed" })
+        #expect(warning.0 == .warning)
+        #expect(warning.2["reason"] == "queue overflow")
+        #expect(warning.2["sid"] == "\(client.sessionId)")
+        #expect(listener.clientCount == 0)
+    }
+}
