@@ -188,8 +188,8 @@ public final class Socket: @unchecked Sendable {
     /// socket.on(.reconnecting) { delay, attempt in print("attempt", attempt, "in", delay) }
     /// ```
     @discardableResult
-    public func on<Handler>(_ event: SocketEvent<Handler>, _ handler: Handler) -> SocketSubscription {
-        let subscription = SocketSubscription.next()
+    public func on<Handler>(_ event: SocketEvent<Handler>, _ handler: Handler) -> Subscription {
+        let subscription = Subscription.next()
         handlers.withLockedValue {
             $0[keyPath: event.handlers].append(HandlerEntry(id: subscription.id, handler: handler))
         }
@@ -197,18 +197,18 @@ public final class Socket: @unchecked Sendable {
     }
 
     /// Removes a handler added with ``on(_:_:)``.
-    public func off(_ subscription: SocketSubscription) {
+    public func off(_ subscription: Subscription) {
         handlers.withLockedValue { $0.remove(subscription.id) }
     }
 
     /// The seed's name for ``on(_:_:)``.
     @discardableResult
-    public func addEvent<Handler>(_ event: SocketEvent<Handler>, _ handler: Handler) -> SocketSubscription {
+    public func addEvent<Handler>(_ event: SocketEvent<Handler>, _ handler: Handler) -> Subscription {
         on(event, handler)
     }
 
     /// The seed's name for ``off(_:)``.
-    public func removeEvent(_ subscription: SocketSubscription) {
+    public func removeEvent(_ subscription: Subscription) {
         off(subscription)
     }
 
@@ -356,21 +356,5 @@ public final class Socket: @unchecked Sendable {
             timerDeadline = nil
             perform(machine.event(.tick, now: .now()))
         }
-    }
-}
-
-/// A registered handler of a ``Socket``; pass it to ``Socket/off(_:)`` to remove it.
-public struct SocketSubscription: Sendable, Hashable {
-    /// The handler's id.
-    public let id: Int
-
-    private static let counter = NIOLockedValueBox(0)
-
-    static func next() -> SocketSubscription {
-        SocketSubscription(
-            id: counter.withLockedValue {
-                $0 += 1
-                return $0
-            })
     }
 }

@@ -269,7 +269,8 @@ public struct Subscription: Sendable, Hashable {
 
     private static let counter = NIOLockedValueBox(0)
 
-    static func next() -> Subscription {
+    /// A new, unique subscription (for components outside the core that register handlers too).
+    public static func next() -> Subscription {
         Subscription(id: counter.withLockedValue { $0 += 1; return $0 })
     }
 }

@@ -119,13 +119,19 @@ public struct StreamTransport: Transport {
 /// The transports a host offers, in default order.
 public struct TransportRegistry: Sendable {
     public let transports: [any Transport]
+    /// The transports' names, in default order.
+    public let names: [String]
+    /// The same names as a set, for routing every request.
+    public let nameSet: Set<String>
+
     public init(_ transports: [any Transport]) {
         self.transports = transports.sorted { $0.descriptor.order < $1.descriptor.order }
+        self.names = self.transports.map(\.descriptor.name)
+        self.nameSet = Set(names)
     }
     public subscript(name: String) -> (any Transport)? {
         transports.first { $0.descriptor.name == name }
     }
-    public var names: [String] { transports.map(\.descriptor.name) }
 }
 
 /// A value given for an option that the option cannot take.

@@ -14,7 +14,6 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let listener: Listener
-    private let transportNames: Set<String>
     private var state = State.idle
     private var context: ChannelHandlerContext?
     /// The poll or stream of this connection that a session holds now.
@@ -49,7 +48,6 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(listener: Listener) {
         self.listener = listener
-        self.transportNames = Set(listener.transports.names)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -134,7 +132,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         guard case .transport(let name, let segments) = Route.parse(
-            uri: head.uri, resource: listener.options.resource, transports: transportNames),
+            uri: head.uri, resource: listener.options.resource, transports: listener.transports.nameSet),
             let transport = listener.transports[name]
         else {
             state = .forwarding

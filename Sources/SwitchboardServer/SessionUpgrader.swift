@@ -69,7 +69,7 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
     static func target(of head: HTTPRequestHead, in listeners: [Listener]) -> Target? {
         for listener in listeners {
             guard case .transport(let name, let segments) = Route.parse(
-                uri: head.uri, resource: listener.options.resource, transports: Set(listener.transports.names)),
+                uri: head.uri, resource: listener.options.resource, transports: listener.transports.nameSet),
                 let transport = listener.transports[name] as? any UpgradeTransport
             else { continue }
             guard listener.allowsOrigin(head.headers.first(name: "origin")) else { return nil }
