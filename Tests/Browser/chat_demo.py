@@ -4,24 +4,13 @@ Runs the built `switchboard` binary (path in argv[1]) on a free port and drives 
 Chromium (the system's, through Playwright). Exits non-zero on any failure.
 """
 import asyncio
-import re
-import subprocess
 import sys
 
 from playwright.async_api import async_playwright
 
+from host import start_host
+
 CONNECTED = "document.getElementById('status').textContent.startsWith('connected')"
-
-
-def start_host(binary):
-    process = subprocess.Popen([binary, "--port", "0", "--log-level", "warning"],
-                               stdout=subprocess.PIPE, text=True)
-    banner = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", banner)
-    if not match:
-        process.kill()
-        sys.exit(f"no port in banner: {banner!r}")
-    return process, int(match.group(1))
 
 
 async def chat(port, screenshot):
@@ -58,7 +47,7 @@ async def chat(port, screenshot):
 def main():
     binary = sys.argv[1]
     screenshot = sys.argv[2] if len(sys.argv) > 2 else None
-    process, port = start_host(binary)
+    process, port = start_host(binary, "--log-level", "warning")
     try:
         asyncio.run(chat(port, screenshot))
     finally:

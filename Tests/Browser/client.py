@@ -8,12 +8,13 @@ import asyncio
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 import urllib.request
 
 from playwright.async_api import async_playwright
+
+from host import start_host
 
 PAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pages")
 TRANSPORTS = ["websocket", "server-events", "htmlfile", "xhr-multipart", "xhr-polling", "jsonp-polling"]
@@ -31,18 +32,10 @@ MESSAGES = [
 ]
 
 
-def start_host(binary, *extra):
-    process = subprocess.Popen(
-        [binary, "--port", "0", "--log-level", "error", "--app", "echo", "--public", PAGES,
-         "--option", f"timeout={GRACE_MS}", "--transport-option", f"jsonp-polling.duration={JSONP_DURATION_MS}",
-         *extra],
-        stdout=subprocess.PIPE, text=True)
-    banner = process.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", banner)
-    if not match:
-        process.kill()
-        sys.exit(f"no port in banner: {banner!r}")
-    return process, int(match.group(1))
+def start_echo_host(binary, *extra):
+    return start_host(
+        binary, "--log-level", "error", "--app", "echo", "--public", PAGES,
+        "--option", f"timeout={GRACE_MS}", "--transport-option", f"jsonp-polling.duration={JSONP_DURATION_MS}", *extra)
 
 
 async def wait_for(page, condition, timeout=6000, what=""):
@@ -239,11 +232,11 @@ def check_served(port):
 
 
 async def run(binary, only):
-    host, port = start_host(binary)
-    no_ws, port_no_ws = start_host(binary, "--transports", "server-events,htmlfile,xhr-multipart,xhr-polling,jsonp-polling")
+    host, port = start_echo_host(binary)
+    no_ws, port_no_ws = start_echo_host(binary, "--transports", "server-events,htmlfile,xhr-multipart,xhr-polling,jsonp-polling")
     beats = [arg for t in STREAMS for arg in
              ["--transport-option", f"{t}.heartbeatInterval=300", "--transport-option", f"{t}.timeout=1500"]]
-    beat, port_beat = start_host(binary, *beats)
+    beat, port_beat = start_echo_host(binary, *beats)
     failures = 0
     try:
         print(check_served(port))
