@@ -50,12 +50,7 @@ struct Generate: ParsableCommand {
         } catch let error as DiagnosticsError {
             diagnostics += error.diagnostics
         }
-        guard diagnostics.isEmpty, let specSet, let templateSet else {
-            for diagnostic in diagnostics {
-                FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
-            }
-            throw ExitCode.failure
-        }
+        guard diagnostics.isEmpty, let specSet, let templateSet else { throw failure(diagnostics) }
         let source = Generator(specs: specSet, templates: templateSet).generate(
             target: target,
             dependencies: dependencies.split(separator: ",").map(String.init)
@@ -87,10 +82,7 @@ struct Docs: ParsableCommand {
                 specs: specSet, templateFiles: try TemplateFile.loadAll(directory: templates), directory: templates
             ).pages()
         } catch let error as DiagnosticsError {
-            for diagnostic in error.diagnostics {
-                FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
-            }
-            throw ExitCode.failure
+            throw failure(error.diagnostics)
         }
         for (path, text) in pages.sorted(by: { $0.key < $1.key }) where try writeIfChanged(text, to: output + "/" + path) {
             print("wrote \(output)/\(path)")
@@ -102,4 +94,12 @@ struct Docs: ParsableCommand {
             print("removed \(transportPages)/\(file)")
         }
     }
+}
+
+/// Prints every diagnostic as `path:line:col: error: message` on standard error; the exit status to throw.
+func failure(_ diagnostics: [Diagnostic]) -> ExitCode {
+    for diagnostic in diagnostics {
+        FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+    }
+    return ExitCode.failure
 }
