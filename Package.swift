@@ -99,7 +99,7 @@ let package = Package(
             ],
             plugins: codegen
         ),
-        // flashsocket is the websocket transport on its own path (PROTOCOL.md §6.2), plus the policy file.
+        // flashsocket is the websocket transport on its own path (docs/protocol.md §6.2), plus the policy file.
         .target(name: "SwitchboardFlashSocket", dependencies: nio + ["SwitchboardWebSocket"], plugins: codegen),
         // Transports defined by their spec alone: each module holds only generated code.
         .target(name: "SwitchboardXHRPolling", dependencies: specOnly, plugins: codegen),

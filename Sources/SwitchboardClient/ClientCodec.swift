@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardCore
 
-/// The client's side of a codec (PROTOCOL.md §2): payloads from the server become frames, frames
+/// The client's side of a codec (docs/protocol.md §2): payloads from the server become frames, frames
 /// to the server become one payload. Message framing is SwitchboardCore's; what is particular to
 /// the client is the direction: the envelope arrives as `{"messages":[...]}` and leaves as a JSON
 /// array, and heartbeats are echoed rather than sent.

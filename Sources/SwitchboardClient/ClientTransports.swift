@@ -28,7 +28,7 @@ enum ClientTransports {
     static let remembered = NIOLockedValueBox<[String: String]>([:])
 }
 
-/// Request paths of a transport (PROTOCOL.md §3), from its descriptor's URL shape.
+/// Request paths of a transport (docs/protocol.md §3), from its descriptor's URL shape.
 struct TransportPaths: Sendable {
     let resource: String
     let descriptor: TransportDescriptor
@@ -54,7 +54,7 @@ struct TransportPaths: Sendable {
     }
 }
 
-/// `application/x-www-form-urlencoded` with one field, `data=<payload>` (PROTOCOL.md §3): UTF-8,
+/// `application/x-www-form-urlencoded` with one field, `data=<payload>` (docs/protocol.md §3): UTF-8,
 /// spaces as `+`, everything but ASCII letters, digits and `*-._` percent-encoded. The bytes of the
 /// payload arrive unchanged (no textarea turns `\n` into `\r\n`).
 enum FormEncoding {

@@ -4,7 +4,7 @@ import SwitchboardCore
 /// What the application sends, before the codec writes it.
 enum OutgoingFrame: Sendable, Hashable {
     case message(Message)
-    /// The echo of heartbeat n (PROTOCOL.md §2.1, client column).
+    /// The echo of heartbeat n (docs/protocol.md §2.1, client column).
     case heartbeat(Int)
 }
 
@@ -22,7 +22,7 @@ enum SocketEmission: Sendable, Hashable {
     case reconnectFailed
 }
 
-/// The client side of a session as a pure state machine (PROTOCOL.md §1, §2.1, §5, §8).
+/// The client side of a session as a pure state machine (docs/protocol.md §1, §2.1, §5, §8).
 ///
 /// It chooses transports, recognises the handshake, echoes heartbeats, queues what the application
 /// sends until a connection can carry it (then sends the queue as one payload), keeps at most one

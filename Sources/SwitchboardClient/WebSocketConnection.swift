@@ -37,7 +37,7 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
         }
     }
 
-    // MARK: The Flash policy file (PROTOCOL.md §6.2)
+    // MARK: The Flash policy file (docs/protocol.md §6.2)
 
     private func checkFlashPolicy(_ done: @escaping @Sendable (ConnectionFailure?) -> Void) {
         let reader = PolicyReader { [setup] bytes in

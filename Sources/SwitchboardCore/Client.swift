@@ -126,7 +126,7 @@ public final class Client: @unchecked Sendable {
                 $0.connections += 1
                 $0.transport = connection.transportName
             }
-            client.perform(client.machine.attach(id, style: style, timers: timers, now: .now()))
+            client.perform(client.machine.attach(id, style: style, timers: timers, now: client.eventLoop.now))
             if isHandshake, client.machine.isConnected {
                 client.log(.debug, "session opened", ["transport": "\(connection.transportName)"])
                 client.listener.emitConnected(client)
@@ -139,7 +139,7 @@ public final class Client: @unchecked Sendable {
         onLoop { client in
             let id = ObjectIdentifier(connection)
             guard client.attached.removeValue(forKey: id) != nil else { return }
-            client.perform(client.machine.detach(id, now: .now()))
+            client.perform(client.machine.detach(id, now: client.eventLoop.now))
         }
     }
 
@@ -154,19 +154,19 @@ public final class Client: @unchecked Sendable {
         }
         if !decoded.frames.isEmpty {
             let frames = decoded.frames
-            onLoop { $0.perform($0.machine.receive(frames, now: .now())) }
+            onLoop { $0.perform($0.machine.receive(frames, now: $0.eventLoop.now)) }
         }
         return decoded
     }
 
     /// Sends frames the codec already encoded.
     func sendEncoded(_ frames: [String]) {
-        onLoop { $0.perform($0.machine.send(frames, now: .now())) }
+        onLoop { $0.perform($0.machine.send(frames, now: $0.eventLoop.now)) }
     }
 
     /// Sends a frame encoded once for many sessions (a broadcast). Call on the session's loop.
     func sendShared(_ frame: SharedFrame) {
-        onLoop { $0.perform($0.machine.send(frames: [.shared(frame)], now: .now())) }
+        onLoop { $0.perform($0.machine.send(frames: [.shared(frame)], now: $0.eventLoop.now)) }
     }
 
     // MARK: Driving the machine
@@ -240,7 +240,7 @@ public final class Client: @unchecked Sendable {
         status.withLockedValue { $0.connected = false }
         for connection in attached.values { connection.close() }
         attached.removeAll()
-        // A session the server had to drop is worth a warning (PROTOCOL.md §5); the others are routine.
+        // A session the server had to drop is worth a warning (docs/protocol.md §5); the others are routine.
         log(reason == .queueOverflow ? .warning : .debug, "session closed", ["reason": "\(reason)"])
         listener.remove(self)
         handlers.withLockedValue { $0 }.emitDisconnect(reason)
@@ -258,7 +258,7 @@ public final class Client: @unchecked Sendable {
         }
         timer = eventLoop.scheduleTask(deadline: deadline) { [self] in
             timerDeadline = nil
-            perform(machine.tick(now: .now()))
+            perform(machine.tick(now: eventLoop.now))
         }
     }
 }

@@ -1,4 +1,4 @@
-/// The `envelope` codec of Socket.IO 0.1–0.4 (PROTOCOL.md §2.2): every write is
+/// The `envelope` codec of Socket.IO 0.1–0.4 (docs/protocol.md §2.2): every write is
 /// `{"messages":[...]}`, the first carrying the string `{"sessionid":"<SID>"}`; clients post JSON arrays.
 /// It has no heartbeats.
 public struct EnvelopeCodec: PayloadCodec {

@@ -1,4 +1,4 @@
-/// The `framed` codec of Socket.IO 0.5–0.6 (PROTOCOL.md §2.1): `~m~<L>~m~<s>` per message,
+/// The `framed` codec of Socket.IO 0.5–0.6 (docs/protocol.md §2.1): `~m~<L>~m~<s>` per message,
 /// L counted in UTF-16 code units; `~j~` marks JSON objects and `~h~` heartbeats.
 public struct FramedCodec: PayloadCodec {
     /// Frames longer than this (in UTF-16 units) are bad frames.

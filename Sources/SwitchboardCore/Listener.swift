@@ -164,7 +164,7 @@ public final class Listener: Sendable {
         )
     }
 
-    /// Whether a request with this `Origin` header may use the listener (PROTOCOL.md §6).
+    /// Whether a request with this `Origin` header may use the listener (docs/protocol.md §6).
     public func allowsOrigin(_ origin: String?) -> Bool {
         OriginPolicy(patterns: options.origins).allows(origin)
     }

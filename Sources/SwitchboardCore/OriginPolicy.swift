@@ -1,4 +1,4 @@
-/// The `origins` option: `host:port` patterns, `*` allowed on either side (PROTOCOL.md §6).
+/// The `origins` option: `host:port` patterns, `*` allowed on either side (docs/protocol.md §6).
 public struct OriginPolicy: Sendable, Hashable {
     public var patterns: [String]
 

@@ -21,7 +21,7 @@ public struct DecodedPayload: Sendable, Hashable {
     }
 }
 
-/// A wire codec (PROTOCOL.md §2): how messages become one payload and back.
+/// A wire codec (docs/protocol.md §2): how messages become one payload and back.
 ///
 /// Frames are encoded one message at a time so a broadcast encodes once and shares the text;
 /// ``payload(_:)`` joins the frames of one write.

@@ -30,7 +30,7 @@ extension TransportDescriptor {
     }
 }
 
-/// JSON string literals that are also safe inside an HTML `<script>` element (PROTOCOL.md §6.3).
+/// JSON string literals that are also safe inside an HTML `<script>` element (docs/protocol.md §6.3).
 public enum JSONStringLiteral {
     /// `"..."` with `"`, `\`, control characters, `<`, U+2028 and U+2029 escaped.
     public static func encode(_ text: String) -> String {

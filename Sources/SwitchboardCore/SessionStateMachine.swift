@@ -11,7 +11,7 @@ public enum ConnectionStyle: Sendable, Hashable {
     case poll
 }
 
-/// The timers of one transport connection (PROTOCOL.md §4).
+/// The timers of one transport connection (docs/protocol.md §4).
 public struct SessionTimers: Sendable, Hashable {
     /// Wait after the last heartbeat cycle before the next `~h~`; nil for no heartbeats.
     public var heartbeatInterval: TimeAmount?
@@ -56,7 +56,7 @@ public enum OutboundFrame: Sendable, Hashable {
     }
 }
 
-/// The life of one session as a pure state machine (PROTOCOL.md §1, §4, §5).
+/// The life of one session as a pure state machine (docs/protocol.md §1, §4, §5).
 ///
 /// It owns the queue, the open connection, the grace and the heartbeats; it performs no I/O.
 /// Every event takes the current time and returns the actions the driver must perform, in order.
@@ -161,7 +161,7 @@ public struct SessionStateMachine: Sendable {
             phase = .connected
             frames.append(.handshake)
         }
-        // The handshake poll carries the SID alone (PROTOCOL.md §5); everything else flushes the queue.
+        // The handshake poll carries the SID alone (docs/protocol.md §5); everything else flushes the queue.
         if !(isHandshake && style == .poll) {
             frames += queue
             queue.removeAll()

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOPosix
 
-/// The Flash cross-domain policy (PROTOCOL.md §6.2).
+/// The Flash cross-domain policy (docs/protocol.md §6.2).
 public enum FlashPolicy {
     /// What Flash sends first: `<policy-file-request/>` and a NUL byte (23 bytes).
     public static let request = Array("<policy-file-request/>\0".utf8)

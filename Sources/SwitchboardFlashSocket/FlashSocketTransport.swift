@@ -7,7 +7,7 @@ import SwitchboardWebSocket
 
 /// The `flashsocket` transport: the websocket transport (RFC 6455 and hixie-76) on its own path,
 /// with the Flash policy file answered inline on the HTTP port and by a policy server
-/// (PROTOCOL.md §6.2).
+/// (docs/protocol.md §6.2).
 public struct FlashSocketTransport: UpgradeTransport {
     public let descriptor: TransportDescriptor
     private let webSocket: WebSocketTransport

@@ -5,7 +5,7 @@ import NIOHTTP1
 import SwitchboardCore
 import SwitchboardStatic
 
-/// The browser client served at `/<resource>/socket.io.js` (PROTOCOL.md §7): the file
+/// The browser client served at `/<resource>/socket.io.js` (docs/protocol.md §7): the file
 /// `Client/socket.io.js` with the listener's transport table prepended, built from the
 /// transports' descriptors (generated from `Specs/`), so names, URL shapes and timers are
 /// never typed twice.

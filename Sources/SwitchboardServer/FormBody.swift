@@ -1,5 +1,5 @@
 /// `application/x-www-form-urlencoded` bodies, decoded fully: `+` is a space, then percent-decoding
-/// as UTF-8 (PROTOCOL.md §3).
+/// as UTF-8 (docs/protocol.md §3).
 enum FormBody {
     enum Failure: Error, Equatable {
         case missingField(String)

@@ -1,6 +1,6 @@
 import SwitchboardCore
 
-/// Where a request path goes (PROTOCOL.md §3).
+/// Where a request path goes (docs/protocol.md §3).
 public enum Route: Sendable, Hashable {
     /// Not under `/<resource>/`, or naming a transport that is not enabled: the application's.
     case application

@@ -6,7 +6,7 @@ import NIOWebSocket
 import SwitchboardCore
 import SwitchboardStatic
 
-/// Serves one listener's requests on an HTTP connection (PROTOCOL.md §3, §6, §7) and passes every
+/// Serves one listener's requests on an HTTP connection (docs/protocol.md §3, §6, §7) and passes every
 /// other request on, unchanged, to the next handler in the pipeline (the application).
 final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart

@@ -4,7 +4,7 @@ import NIOHTTP1
 import SwitchboardCore
 
 /// The hixie-76 handshake (draft-hixie-thewebsocketprotocol-76), spoken by the browsers and the
-/// Flash WebSocket shim of 2010 (PROTOCOL.md §6.1).
+/// Flash WebSocket shim of 2010 (docs/protocol.md §6.1).
 public enum Hixie76 {
     /// Whether a request is a hixie-76 handshake (it carries `Sec-WebSocket-Key1` and `-Key2`).
     public static func isHandshake(_ head: HTTPRequestHead) -> Bool {

@@ -24,7 +24,7 @@ struct ResumeTests {
         let sid = try #require(socket.sessionId)
         let client = try #require(server.listener.client(sid))
         // A poll that reached the server after the cut would carry the server's messages away on a
-        // dying connection (nothing acknowledges a payload: PROTOCOL.md §1); so cut while one is held.
+        // dying connection (nothing acknowledges a payload: docs/protocol.md §1); so cut while one is held.
         try await eventually { client.isOpen }
 
         await proxy.cut()

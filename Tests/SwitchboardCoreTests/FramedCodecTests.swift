@@ -2,7 +2,7 @@ import Testing
 
 @testable import SwitchboardCore
 
-@Suite("framed codec (PROTOCOL.md §2.1)")
+@Suite("framed codec (docs/protocol.md §2.1)")
 struct FramedCodecTests {
     let codec = FramedCodec(maxFrameLength: 1000)
 
@@ -67,7 +67,7 @@ struct FramedCodecTests {
     }
 }
 
-@Suite("envelope codec (PROTOCOL.md §2.2)")
+@Suite("envelope codec (docs/protocol.md §2.2)")
 struct EnvelopeCodecTests {
     let codec = EnvelopeCodec()
 

@@ -3,7 +3,7 @@ import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import Testing
 
-/// The seed's first wire format (PROTOCOL.md §2.2), chosen with `protocol: envelope`.
+/// The seed's first wire format (docs/protocol.md §2.2), chosen with `protocol: envelope`.
 @Suite("envelope codec over every transport")
 struct EnvelopeCodecTests {
     static func start(echo: Bool = true) async throws -> TestServer {

@@ -6,7 +6,7 @@ import SwitchboardWebSocket
 import SwitchboardXHRPolling
 import Testing
 
-@Suite("server routing over loopback (PROTOCOL.md §3, §7)")
+@Suite("server routing over loopback (docs/protocol.md §3, §7)")
 struct RoutingTests {
     @Test("the server starts and the listener has its defaults")
     func initialisation() async throws {
@@ -17,7 +17,7 @@ struct RoutingTests {
         #expect(
             server.listener.transports.names
                 == ["websocket", "server-events", "flashsocket", "htmlfile", "xhr-multipart", "xhr-polling", "jsonp-polling"],
-            "every linked transport, in the default order of PROTOCOL.md §8")
+            "every linked transport, in the default order of docs/protocol.md §8")
         #expect(server.listener.clients.isEmpty)
     }
 

@@ -56,7 +56,7 @@ struct StreamTransportTests {
         #expect(raw == #"<script>parent.s._("~m~34~m~\u003c/script>\u003cscript>alert(1)\u003c/script>", document);</script>"#)
     }
 
-    @Test("xhr-multipart and server-events write the exact bytes of PROTOCOL.md §6")
+    @Test("xhr-multipart and server-events write the exact bytes of docs/protocol.md §6")
     func exactWrites() async throws {
         let server = try await TestServer.start(echo: false)
         defer { Task { await server.stop() } }

@@ -4,7 +4,7 @@ import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import Testing
 
-/// Reads payloads out of each transport's wire format (PROTOCOL.md §6), as a client would.
+/// Reads payloads out of each transport's wire format (docs/protocol.md §6), as a client would.
 enum Wire {
     /// The payload inside one write of a stream or one jsonp-polling body.
     static func payload(of text: String, transport: String) throws -> String {

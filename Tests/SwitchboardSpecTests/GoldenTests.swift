@@ -43,7 +43,7 @@ import Testing
     }
 }
 
-/// The format expresses every transport of PROTOCOL §6 (all seven are in Specs/), and the spec-only example.
+/// The format expresses every transport of docs/protocol.md §6 (all seven are in Specs/), and the spec-only example.
 @Suite struct OtherTransportsTests {
     @Test func allSevenTransportsLoadTogether() throws {
         let files = try SpecFile.loadAll(directory: Paths.specs)

@@ -1,4 +1,4 @@
-/* Switchboard browser client: the Socket.IO 0.6 io.Socket for today's browsers (PROTOCOL.md §8).
+/* Switchboard browser client: the Socket.IO 0.6 io.Socket for today's browsers (docs/protocol.md §8).
  * Plain ES2017, no dependencies. The server prepends the transport table it serves
  * (io.Transport.table: names, URL shapes, timers), built from Specs/. */
 (function (global) {
