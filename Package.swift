@@ -191,6 +191,13 @@ let package = Package(
             dependencies: ["SwitchboardCore", "SwitchboardJSON", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(
+            name: "SwitchboardServerTests",
+            dependencies: [
+                "SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling", "SwitchboardJSONPPolling",
+                "SwitchboardServerEvents", "SwitchboardHTMLFile", .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "SwitchboardStaticTests",
             dependencies: nio + ["SwitchboardStatic", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),

@@ -21,11 +21,9 @@ public final class Client: @unchecked Sendable {
     /// The event loop this session lives on.
     public let eventLoop: any EventLoop
 
-    private let codec: any PayloadCodec
     // Confined to `eventLoop`.
     private var machine: SessionStateMachine
     private var attached: [ConnectionID: any SessionConnection] = [:]
-    private var payloadCount = 0
     /// The last `isOpen` written to `status` (it is read under a lock from other threads).
     private var publishedOpen = false
     private var timer: Scheduled<Void>?
@@ -45,8 +43,9 @@ public final class Client: @unchecked Sendable {
         self.sessionId = sessionId
         self.listener = listener
         self.eventLoop = eventLoop
-        self.codec = codec
         self.machine = SessionStateMachine(
+            sessionId: sessionId,
+            codec: codec,
             limits: .init(
                 maxMessages: listener.options.maxBufferedMessages,
                 maxBytes: listener.options.maxBufferedBytes
@@ -70,7 +69,7 @@ public final class Client: @unchecked Sendable {
 
     /// Sends a message: at once when a connection is open, otherwise queued for the next one.
     public func send(_ message: Message) {
-        sendEncoded([codec.frame(message)])
+        sendEncoded([listener.codec.frame(message)])
     }
 
     /// Sends a string message.
@@ -80,7 +79,7 @@ public final class Client: @unchecked Sendable {
 
     /// Sends several messages; they leave together when they have to wait.
     public func send(_ messages: [Message]) {
-        sendEncoded(messages.map(codec.frame))
+        sendEncoded(messages.map(listener.codec.frame))
     }
 
     /// Sends a JSON object (`~j~` in the framed codec).
@@ -116,28 +115,25 @@ public final class Client: @unchecked Sendable {
     // MARK: Transports
 
     /// A transport connection arrives for this session; it receives what is queued, or the handshake.
-    public func attach(_ connection: any SessionConnection, style: ConnectionStyle) {
+    /// - Returns: the connection's id, to ``detach(_:)`` it when it closes.
+    @discardableResult
+    public func attach(_ connection: any SessionConnection, style: ConnectionStyle) -> ConnectionID {
+        let id = ConnectionID.next()
         let timers = listener.timers(forTransport: connection.transportName)
         onLoop { client in
-            let id = ObjectIdentifier(connection)
             client.attached[id] = connection
-            let isHandshake = client.machine.phase == .new
             client.status.withLockedValue {
                 $0.connections += 1
                 $0.transport = connection.transportName
             }
             client.perform(client.machine.attach(id, style: style, timers: timers, now: client.eventLoop.now))
-            if isHandshake, client.machine.isConnected {
-                client.log(.debug, "session opened", ["transport": "\(connection.transportName)"])
-                client.listener.emitConnected(client)
-            }
         }
+        return id
     }
 
     /// A transport connection closed; the grace starts when it was the open one.
-    public func detach(_ connection: any SessionConnection) {
+    public func detach(_ id: ConnectionID) {
         onLoop { client in
-            let id = ObjectIdentifier(connection)
             guard client.attached.removeValue(forKey: id) != nil else { return }
             client.perform(client.machine.detach(id, now: client.eventLoop.now))
         }
@@ -147,7 +143,7 @@ public final class Client: @unchecked Sendable {
     /// valid) and its frames are handled on the session's loop, in order.
     @discardableResult
     public func receive(payload: String) -> DecodedPayload {
-        let decoded = codec.decode(payload)
+        let decoded = listener.codec.decode(payload)
         for warning in decoded.warnings { log(.warning, "\(warning)") }
         if let problem = decoded.problem {
             log(.warning, "bad payload from client: \(problem)")
@@ -181,30 +177,23 @@ public final class Client: @unchecked Sendable {
     }
 
     private func onLoop(_ body: @escaping @Sendable (Client) -> Void) {
-        if eventLoop.inEventLoop {
-            body(self)
-        } else {
-            eventLoop.execute { body(self) }
-        }
+        eventLoop.runOnLoop { body(self) }
     }
 
     private func perform(_ actions: [SessionStateMachine.Action]) {
         for action in actions {
             switch action {
-            case .write(let id, let frames):
-                payloadCount += 1
-                if frames.count == 1, case .shared(let frame) = frames[0] {
-                    attached[id]?.write(shared: frame, sequence: payloadCount)
-                } else {
-                    attached[id]?.write(payload: encode(frames), sequence: payloadCount)
-                }
-            case .complete(let id, let frames):
-                if !frames.isEmpty { payloadCount += 1 }
-                attached.removeValue(forKey: id)?.complete(payload: encode(frames), sequence: payloadCount)
+            case .write(let id, let payload):
+                attached[id]?.write(payload)
+            case .complete(let id, let payload):
+                attached.removeValue(forKey: id)?.complete(payload)
             case .close(let id):
                 attached.removeValue(forKey: id)?.close()
             case .reject(let id):
                 attached.removeValue(forKey: id)?.reject()
+            case .connected:
+                log(.debug, "session opened", ["transport": "\(status.withLockedValue { $0.transport } ?? "")"])
+                listener.emitConnected(self)
             case .deliver(let messages):
                 let handlers = self.handlers.withLockedValue { $0 }
                 for message in messages {
@@ -221,19 +210,6 @@ public final class Client: @unchecked Sendable {
             status.withLockedValue { $0.open = open }
         }
         rescheduleTimer()
-    }
-
-    private func encode(_ frames: [OutboundFrame]) -> String {
-        codec.payload(
-            frames.compactMap { frame in
-                switch frame {
-                case .handshake: return codec.handshakeFrame(sessionId: sessionId)
-                case .heartbeat(let n): return codec.heartbeatFrame(n)
-                case .encoded(let text): return text
-                case .shared(let frame): return frame.text
-                }
-            }
-        )
     }
 
     private func finish(_ reason: DisconnectReason) {

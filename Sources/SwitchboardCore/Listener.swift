@@ -77,7 +77,7 @@ public final class Listener: Sendable {
             byLoop[ObjectIdentifier(client.eventLoop), default: (client.eventLoop, [])].clients.append(client)
         }
         for (loop, group) in byLoop.values {
-            loop.execute {
+            loop.runOnLoop {
                 for client in group { client.sendShared(frame) }
             }
         }

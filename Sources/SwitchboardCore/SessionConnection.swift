@@ -2,27 +2,29 @@ import NIOCore
 
 /// One transport connection carrying a session: a WebSocket, a stream, or a held poll.
 ///
-/// The session calls these on its own event loop; implementations hop to their channel's loop.
+/// The session calls these on its own event loop, in the order its machine decided; a connection
+/// whose channel lives on another loop hops there with ``NIOCore/EventLoop/runOnLoop(_:)``.
 public protocol SessionConnection: AnyObject, Sendable {
     /// The transport this connection belongs to, e.g. `websocket`.
     var transportName: String { get }
-    /// Writes one payload (persistent connections). `sequence` counts the session's payloads from 1.
-    func write(payload: String, sequence: Int)
+    /// Writes one payload (persistent connections). A payload that carries one broadcast frame
+    /// has shared bytes (``OutboundPayload/Body/shared(_:)``): a socket writes them as they are.
+    func write(_ payload: OutboundPayload)
     /// Answers the poll with one payload, possibly empty, and ends the response (poll connections).
-    func complete(payload: String, sequence: Int)
+    func complete(_ payload: OutboundPayload)
     /// Closes the connection (a poll is answered empty first).
     func close()
     /// Refuses the connection because its session is over (a poll gets 404).
     func reject()
-    /// Writes one payload that carries exactly one broadcast frame (persistent connections). By
-    /// default the same as ``write(payload:sequence:)`` with the frame's text; a socket writes the
-    /// shared bytes as they are, so a broadcast encodes once for every session.
-    func write(shared frame: SharedFrame, sequence: Int)
 }
 
-extension SessionConnection {
-    public func write(shared frame: SharedFrame, sequence: Int) {
-        write(payload: frame.payloadText, sequence: sequence)
+extension EventLoop {
+    /// The one rule for reaching a session's or a channel's loop: on the loop, `body` runs at
+    /// once (so a payload is written in the same tick it was sent); from anywhere else it is
+    /// enqueued, and runs on the loop in the order it was enqueued.
+    @inlinable
+    public func runOnLoop(_ body: @escaping @Sendable () -> Void) {
+        if inEventLoop { body() } else { execute(body) }
     }
 }
 

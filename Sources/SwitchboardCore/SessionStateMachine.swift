@@ -1,7 +1,23 @@
 import NIOCore
+import Synchronization
 
-/// Identifies one transport connection of a session.
-public typealias ConnectionID = ObjectIdentifier
+/// Identifies one transport connection of a session: a plain number, unique in the process.
+public struct ConnectionID: Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: UInt64
+
+    public init(_ rawValue: UInt64) {
+        self.rawValue = rawValue
+    }
+
+    private static let counter = Atomic<UInt64>(0)
+
+    /// A new id, never handed out before in this process.
+    public static func next() -> ConnectionID {
+        ConnectionID(counter.add(1, ordering: .relaxed).newValue)
+    }
+
+    public var description: String { "#\(rawValue)" }
+}
 
 /// Whether a connection carries many payloads or answers one poll.
 public enum ConnectionStyle: Sendable, Hashable {
@@ -35,54 +51,71 @@ public struct SessionTimers: Sendable, Hashable {
     }
 }
 
-/// A frame on its way to a client, before the codec writes it.
+/// An application message on its way to a client, encoded by the codec.
 public enum OutboundFrame: Sendable, Hashable {
-    /// The session id; the first frame of every session.
-    case handshake
-    /// Heartbeat number n.
-    case heartbeat(Int)
-    /// An application message already encoded by the codec.
+    /// Encoded for this session alone.
     case encoded(String)
-    /// A message encoded once for many sessions (a broadcast).
+    /// Encoded once for many sessions (a broadcast).
     case shared(SharedFrame)
 
-    /// The frame's text, as the codec wrote it (nil for the frames the codec writes per session).
-    var text: String? {
+    /// The frame's text, as the codec wrote it.
+    public var text: String {
         switch self {
         case .encoded(let text): return text
         case .shared(let frame): return frame.text
-        case .handshake, .heartbeat: return nil
         }
     }
 }
 
+/// One write to a client: a whole payload of the codec, numbered.
+public struct OutboundPayload: Sendable, Hashable {
+    public enum Body: Sendable, Hashable {
+        /// The payload's text, encoded for this session.
+        case text(String)
+        /// A payload that carries exactly one broadcast frame: the same bytes for every session.
+        case shared(SharedFrame)
+    }
+
+    public var body: Body
+    /// The session's count of non-empty payloads, this one included (server-events' `id`).
+    public var sequence: Int
+
+    public init(_ body: Body, sequence: Int) {
+        self.body = body
+        self.sequence = sequence
+    }
+
+    /// The payload as text.
+    public var text: String {
+        switch body {
+        case .text(let text): return text
+        case .shared(let frame): return frame.payloadText
+        }
+    }
+
+}
+
 /// The life of one session as a pure state machine (docs/protocol.md §1, §4, §5).
 ///
-/// It owns the queue, the open connection, the grace and the heartbeats; it performs no I/O.
-/// Every event takes the current time and returns the actions the driver must perform, in order.
+/// It owns the protocol of a session: the handshake, the queue, the open connection, the grace,
+/// the heartbeats, the payloads' numbers and their encoding; it performs no I/O. Every event
+/// takes the current time and returns the actions the driver must perform, in order.
 /// ``nextDeadline`` tells the driver when to call ``tick(now:)``.
 public struct SessionStateMachine: Sendable {
     public enum Action: Sendable, Hashable {
         /// Write one payload on a persistent connection.
-        case write(ConnectionID, [OutboundFrame])
+        case write(ConnectionID, OutboundPayload)
         /// Answer a poll with one payload (possibly empty); the connection is no longer the session's.
-        case complete(ConnectionID, [OutboundFrame])
+        case complete(ConnectionID, OutboundPayload)
         /// Close this connection.
         case close(ConnectionID)
         /// Refuse a connection that came for a session that is over.
         case reject(ConnectionID)
+        /// The handshake went out: the session is connected; tell the application.
+        case connected
         /// Hand these messages from the client to the application.
         case deliver([Message])
         /// The session is over: tell the application and forget it.
-        case disconnected(DisconnectReason)
-    }
-
-    /// Where the session is in its life.
-    public enum Phase: Sendable, Hashable {
-        /// Created; the SID has not been sent yet.
-        case new
-        /// The SID was sent; the session lives until the grace expires or it is disconnected.
-        case connected
         case disconnected(DisconnectReason)
     }
 
@@ -96,98 +129,139 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
+    /// Frames waiting for the next connection, with their size.
+    struct Queue: Sendable, Hashable {
+        var frames: [OutboundFrame] = []
+        var bytes = 0
+
+        mutating func append(_ more: [OutboundFrame]) {
+            frames += more
+            bytes += more.reduce(0) { $0 + $1.text.utf8.count }
+        }
+
+        func exceeds(_ limits: Limits) -> Bool {
+            frames.count > limits.maxMessages || bytes > limits.maxBytes
+        }
+    }
+
+    /// A heartbeat whose echo is awaited.
+    struct AwaitedEcho: Sendable, Hashable {
+        var number: Int
+        var deadline: NIODeadline
+    }
+
+    /// The connection that takes writes now.
     struct OpenConnection: Sendable, Hashable {
         var id: ConnectionID
         var style: ConnectionStyle
         var timers: SessionTimers
+        /// When a held poll is answered empty.
         var pollDeadline: NIODeadline?
+        /// When the next heartbeat goes out (none while an echo is awaited).
         var nextHeartbeat: NIODeadline?
-        var awaitedEcho: Int?
-        var echoDeadline: NIODeadline?
+        var awaitedEcho: AwaitedEcho?
+
+        /// The earliest of this connection's deadlines.
+        var nextDeadline: NIODeadline? {
+            [pollDeadline, nextHeartbeat, awaitedEcho?.deadline].compactMap { $0 }.min()
+        }
     }
 
-    public private(set) var phase: Phase = .new
-    private(set) var open: OpenConnection?
-    /// Frames waiting for the next connection.
-    public private(set) var queue: [OutboundFrame] = []
-    private var queuedBytes = 0
-    private var graceDeadline: NIODeadline?
-    private var lastTimers = SessionTimers()
-    private var heartbeatCount = 0
-    let limits: Limits
+    enum State: Sendable, Hashable {
+        /// Created; the SID has not been sent. What the application sends waits.
+        case new(Queue)
+        /// A connection takes writes now; nothing waits.
+        case open(OpenConnection)
+        /// No connection: frames wait until one comes back, or the grace ends the session.
+        case waiting(Queue, graceDeadline: NIODeadline)
+        case disconnected(DisconnectReason)
+    }
 
-    public init(limits: Limits) {
+    /// The session id, the first frame of every session.
+    public let sessionId: String
+    let codec: any PayloadCodec
+    let limits: Limits
+    private(set) var state: State = .new(Queue())
+    /// Payloads written so far (each non-empty payload takes the next number).
+    private var payloadCount = 0
+    /// Heartbeats sent so far.
+    private var heartbeatCount = 0
+
+    public init(sessionId: String, codec: any PayloadCodec, limits: Limits) {
+        self.sessionId = sessionId
+        self.codec = codec
         self.limits = limits
     }
 
     /// Whether a connection can take a write right now.
-    public var isOpen: Bool { open != nil }
+    public var isOpen: Bool {
+        if case .open = state { return true }
+        return false
+    }
 
-    /// Whether the session is connected (from its handshake until it is disconnected).
+    /// Whether the session is connected (from its creation until it is disconnected).
     public var isConnected: Bool {
-        if case .disconnected = phase { return false }
+        if case .disconnected = state { return false }
         return true
     }
 
     /// The id of the connection that is open now.
-    public var openConnection: ConnectionID? { open?.id }
+    public var openConnection: ConnectionID? {
+        if case .open(let connection) = state { return connection.id }
+        return nil
+    }
+
+    /// The frames waiting for the next connection.
+    public var queued: [OutboundFrame] {
+        switch state {
+        case .new(let queue), .waiting(let queue, _): return queue.frames
+        case .open, .disconnected: return []
+        }
+    }
 
     /// The earliest time at which ``tick(now:)`` has something to do.
     public var nextDeadline: NIODeadline? {
-        guard isConnected else { return nil }
-        return [graceDeadline, open?.pollDeadline, open?.nextHeartbeat, open?.echoDeadline]
-            .compactMap { $0 }.min()
+        switch state {
+        case .new, .disconnected: return nil
+        case .open(let connection): return connection.nextDeadline
+        case .waiting(_, let grace): return grace
+        }
     }
 
+    // MARK: Events
+
     /// A transport connection arrives for this session (the first one makes the handshake).
-    public mutating func attach(
-        _ id: ConnectionID,
-        style: ConnectionStyle,
-        timers: SessionTimers,
-        now: NIODeadline
-    ) -> [Action] {
-        guard isConnected else { return [.reject(id)] }
+    public mutating func attach(_ id: ConnectionID, style: ConnectionStyle, timers: SessionTimers, now: NIODeadline) -> [Action] {
         var actions: [Action] = []
-        if let old = open {
-            actions.append(old.style == .poll ? .complete(old.id, []) : .close(old.id))
-            open = nil
+        let queue: Queue
+        switch state {
+        case .disconnected:
+            return [.reject(id)]
+        case .new(let waiting):
+            // The handshake poll carries the SID alone (docs/protocol.md §5); a socket or a
+            // stream takes what waits after it.
+            if style == .poll {
+                state = .waiting(waiting, graceDeadline: now + timers.closeTimeout)
+                return [.complete(id, payload(handshake: true, [])), .connected]
+            }
+            state = .open(OpenConnection(id: id, style: style, timers: timers, nextHeartbeat: timers.heartbeatInterval.map { now + $0 }))
+            return [.write(id, payload(handshake: true, waiting.frames)), .connected]
+        case .open(let old):
+            actions.append(old.style == .poll ? .complete(old.id, emptyPayload) : .close(old.id))
+            queue = Queue()
+        case .waiting(let waiting, _):
+            queue = waiting
         }
-        graceDeadline = nil
-        lastTimers = timers
-
-        var frames: [OutboundFrame] = []
-        let isHandshake = phase == .new
-        if isHandshake {
-            phase = .connected
-            frames.append(.handshake)
-        }
-        // The handshake poll carries the SID alone (docs/protocol.md §5); everything else flushes the queue.
-        if !(isHandshake && style == .poll) {
-            frames += queue
-            queue.removeAll()
-            queuedBytes = 0
-        }
-
         switch style {
         case .persistent:
-            if !frames.isEmpty { actions.append(.write(id, frames)) }
-            open = OpenConnection(
-                id: id,
-                style: .persistent,
-                timers: timers,
-                nextHeartbeat: timers.heartbeatInterval.map { now + $0 }
-            )
+            if !queue.frames.isEmpty { actions.append(.write(id, payload(queue.frames))) }
+            state = .open(OpenConnection(id: id, style: style, timers: timers, nextHeartbeat: timers.heartbeatInterval.map { now + $0 }))
         case .poll:
-            if frames.isEmpty {
-                open = OpenConnection(
-                    id: id,
-                    style: .poll,
-                    timers: timers,
-                    pollDeadline: timers.pollDuration.map { now + $0 }
-                )
+            if queue.frames.isEmpty {
+                state = .open(OpenConnection(id: id, style: style, timers: timers, pollDeadline: timers.pollDuration.map { now + $0 }))
             } else {
-                actions.append(.complete(id, frames))
-                graceDeadline = now + timers.closeTimeout
+                actions.append(.complete(id, payload(queue.frames)))
+                state = .waiting(Queue(), graceDeadline: now + timers.closeTimeout)
             }
         }
         return actions
@@ -195,9 +269,8 @@ public struct SessionStateMachine: Sendable {
 
     /// A transport connection closed (the peer left, or the poll's HTTP connection dropped).
     public mutating func detach(_ id: ConnectionID, now: NIODeadline) -> [Action] {
-        guard isConnected, open?.id == id else { return [] }
-        open = nil
-        graceDeadline = now + lastTimers.closeTimeout
+        guard case .open(let connection) = state, connection.id == id else { return [] }
+        state = .waiting(Queue(), graceDeadline: now + connection.timers.closeTimeout)
         return []
     }
 
@@ -208,23 +281,27 @@ public struct SessionStateMachine: Sendable {
 
     /// The application sends frames: written at once when a connection is open, queued otherwise.
     public mutating func send(frames: [OutboundFrame], now: NIODeadline) -> [Action] {
-        guard isConnected, !frames.isEmpty else { return [] }
-        if let connection = open {
+        guard !frames.isEmpty else { return [] }
+        switch state {
+        case .disconnected:
+            return []
+        case .open(let connection):
             switch connection.style {
             case .persistent:
-                return [.write(connection.id, frames)]
+                return [.write(connection.id, payload(frames))]
             case .poll:
-                open = nil
-                graceDeadline = now + lastTimers.closeTimeout
-                return [.complete(connection.id, frames)]
+                state = .waiting(Queue(), graceDeadline: now + connection.timers.closeTimeout)
+                return [.complete(connection.id, payload(frames))]
             }
+        case .new(var queue):
+            queue.append(frames)
+            state = .new(queue)
+            return queue.exceeds(limits) ? disconnect(.queueOverflow) : []
+        case .waiting(var queue, let grace):
+            queue.append(frames)
+            state = .waiting(queue, graceDeadline: grace)
+            return queue.exceeds(limits) ? disconnect(.queueOverflow) : []
         }
-        queue += frames
-        queuedBytes += frames.reduce(0) { $0 + ($1.text?.utf8.count ?? 0) }
-        if queue.count > limits.maxMessages || queuedBytes > limits.maxBytes {
-            return disconnect(.queueOverflow)
-        }
-        return []
     }
 
     /// Frames arrived from the client; heartbeat echoes are matched, messages are delivered in order.
@@ -236,11 +313,10 @@ public struct SessionStateMachine: Sendable {
             case .message(let message):
                 messages.append(message)
             case .heartbeat(let n):
-                guard var connection = open, connection.awaitedEcho == n else { continue }
+                guard case .open(var connection) = state, connection.awaitedEcho?.number == n else { continue }
                 connection.awaitedEcho = nil
-                connection.echoDeadline = nil
                 connection.nextHeartbeat = connection.timers.heartbeatInterval.map { now + $0 }
-                open = connection
+                state = .open(connection)
             }
         }
         return messages.isEmpty ? [] : [.deliver(messages)]
@@ -248,45 +324,55 @@ public struct SessionStateMachine: Sendable {
 
     /// Time passed; acts on whichever deadline is due.
     public mutating func tick(now: NIODeadline) -> [Action] {
-        guard isConnected else { return [] }
-        if let grace = graceDeadline, now >= grace {
-            return disconnect(.closeTimeout)
+        switch state {
+        case .new, .disconnected:
+            return []
+        case .waiting(_, let grace):
+            return now >= grace ? disconnect(.closeTimeout) : []
+        case .open(var connection):
+            let grace = now + connection.timers.closeTimeout
+            if let echo = connection.awaitedEcho, now >= echo.deadline {
+                state = .waiting(Queue(), graceDeadline: grace)
+                return [.close(connection.id)]
+            }
+            if let deadline = connection.pollDeadline, now >= deadline {
+                state = .waiting(Queue(), graceDeadline: grace)
+                return [.complete(connection.id, emptyPayload)]
+            }
+            if let due = connection.nextHeartbeat, now >= due, let frame = codec.heartbeatFrame(heartbeatCount + 1) {
+                heartbeatCount += 1
+                connection.nextHeartbeat = nil
+                connection.awaitedEcho = AwaitedEcho(number: heartbeatCount, deadline: now + connection.timers.heartbeatTimeout)
+                state = .open(connection)
+                return [.write(connection.id, payload([.encoded(frame)]))]
+            }
+            return []
         }
-        guard var connection = open else { return [] }
-        if let deadline = connection.echoDeadline, now >= deadline {
-            open = nil
-            graceDeadline = now + lastTimers.closeTimeout
-            return [.close(connection.id)]
-        }
-        if let deadline = connection.pollDeadline, now >= deadline {
-            open = nil
-            graceDeadline = now + lastTimers.closeTimeout
-            return [.complete(connection.id, [])]
-        }
-        if let due = connection.nextHeartbeat, now >= due {
-            heartbeatCount += 1
-            connection.nextHeartbeat = nil
-            connection.awaitedEcho = heartbeatCount
-            connection.echoDeadline = now + connection.timers.heartbeatTimeout
-            open = connection
-            return [.write(connection.id, [.heartbeat(heartbeatCount)])]
-        }
-        return []
     }
 
     /// Ends the session now: drops the queue and closes what is open.
     public mutating func disconnect(_ reason: DisconnectReason) -> [Action] {
+        let open = openConnection
         guard isConnected else { return [] }
-        phase = .disconnected(reason)
-        queue.removeAll()
-        queuedBytes = 0
-        graceDeadline = nil
-        var actions: [Action] = []
-        if let connection = open {
-            actions.append(.close(connection.id))
-            open = nil
+        state = .disconnected(reason)
+        return (open.map { [.close($0)] } ?? []) + [.disconnected(reason)]
+    }
+
+    // MARK: Payloads
+
+    /// What a poll that ended with nothing to carry is answered with.
+    private var emptyPayload: OutboundPayload {
+        OutboundPayload(.text(codec.payload([])), sequence: payloadCount)
+    }
+
+    /// The next payload: the handshake first when asked, then the frames; a lone broadcast frame
+    /// keeps its shared bytes.
+    private mutating func payload(handshake: Bool = false, _ frames: [OutboundFrame]) -> OutboundPayload {
+        payloadCount += 1
+        if !handshake, frames.count == 1, case .shared(let frame) = frames[0] {
+            return OutboundPayload(.shared(frame), sequence: payloadCount)
         }
-        actions.append(.disconnected(reason))
-        return actions
+        let texts = (handshake ? [codec.handshakeFrame(sessionId: sessionId)] : []) + frames.map(\.text)
+        return OutboundPayload(.text(codec.payload(texts)), sequence: payloadCount)
     }
 }

@@ -21,6 +21,11 @@ public protocol UpgradeTransport: Transport {
 }
 
 extension UpgradeTransport {
+    /// Whether `request` is a handshake that ``legacyUpgradeHandlers(request:maxFrameSize:)`` answers.
+    public func acceptsLegacyUpgrade(_ request: HTTPRequestHead) -> Bool {
+        legacyUpgradeHandlers(request: request, maxFrameSize: 0) != nil
+    }
+
     public func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (Client) -> [any ChannelHandler])? {
         nil
     }

@@ -21,26 +21,31 @@ final class HTTPSessionConnection: SessionConnection, @unchecked Sendable {
         self.handler = NIOLoopBound(handler, eventLoop: eventLoop)
     }
 
-    private func wrap(_ payload: String, _ sequence: Int) -> String {
-        descriptor.wrap(payload: payload, sessionId: session.sessionId, sequence: sequence, index: index)
+    private func wrap(_ payload: OutboundPayload) -> String {
+        descriptor.wrap(payload: payload.text, sessionId: session.sessionId, sequence: payload.sequence, index: index)
     }
 
-    func write(payload: String, sequence: Int) {
-        let text = wrap(payload, sequence)
-        handler.eventLoop.execute { self.handler.value.streamWrite(self, text: text) }
+    /// Runs `body` with the handler on its channel's loop (docs/architecture.md: one rule for hops).
+    private func onHandler(_ body: @escaping @Sendable (SessionHTTPHandler) -> Void) {
+        handler.eventLoop.runOnLoop { [handler] in body(handler.value) }
     }
 
-    func complete(payload: String, sequence: Int) {
-        let text = wrap(payload, sequence)
-        handler.eventLoop.execute { self.handler.value.finishPoll(self, body: text) }
+    func write(_ payload: OutboundPayload) {
+        let text = wrap(payload)
+        onHandler { $0.streamWrite(self, text: text) }
+    }
+
+    func complete(_ payload: OutboundPayload) {
+        let text = wrap(payload)
+        onHandler { $0.finishPoll(self, body: text) }
     }
 
     func close() {
-        let empty = wrap("", 0)
-        handler.eventLoop.execute { self.handler.value.closeHeld(self, emptyBody: empty) }
+        let empty = descriptor.wrap(payload: "", sessionId: session.sessionId, sequence: 0, index: index)
+        onHandler { $0.closeHeld(self, emptyBody: empty) }
     }
 
     func reject() {
-        handler.eventLoop.execute { self.handler.value.rejectHeld(self) }
+        onHandler { $0.rejectHeld(self) }
     }
 }

@@ -14,6 +14,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let listener: Listener
+    private let router: Router
     private var state = State.idle
     private var context: ChannelHandlerContext?
     /// The poll or stream of this connection that a session holds now.
@@ -25,6 +26,9 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case forwarding
         /// Ours: the body (of a POST) is collected until `.end`.
         case reading(Request)
+        /// Ours: the decision is carried out at `.end` (after it, the bytes that follow the head
+        /// belong to the next request, or to a hixie-76 socket).
+        case awaitingEnd(Router.Decision, HTTPRequestHead)
         /// Answered before its end: the rest of this request is dropped.
         case skipping
         /// An error was answered and the connection is closing; everything is dropped.
@@ -33,14 +37,15 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private struct Request {
         var head: HTTPRequestHead
-        var transport: any Transport
-        var path: TransportPath
+        var sessionId: String
         var cors: HTTPHeaders
         var body: [UInt8] = []
     }
 
     private struct Held {
         var connection: HTTPSessionConnection
+        /// Set once the session has attached it.
+        var id: ConnectionID?
         var request: HTTPRequestHead
         var cors: HTTPHeaders
         var streaming: Bool
@@ -48,6 +53,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(listener: Listener) {
         self.listener = listener
+        self.router = Router(listener: listener)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -60,7 +66,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if let held {
-            held.connection.session.detach(held.connection)
+            if let id = held.id { held.connection.session.detach(id) }
             self.held = nil
         }
         context.fireChannelInactive()
@@ -103,142 +109,101 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (_, .head(let head)):
             begin(head, context: context, data: data)
         case (.reading(var request), .body(var buffer)):
-            guard request.head.method == .POST else { return }
             if request.body.count + buffer.readableBytes > listener.options.maxHttpBufferSize {
-                refuse(.payloadTooLarge, "body larger than \(listener.options.maxHttpBufferSize) bytes", request.head, context: context)
+                refuse(.init(status: .payloadTooLarge, reason: "body larger than \(listener.options.maxHttpBufferSize) bytes", close: true), request.head, context: context)
                 return
             }
             request.body += buffer.readBytes(length: buffer.readableBytes) ?? []
             state = .reading(request)
         case (.reading(let request), .end):
             state = .idle
-            finish(request, context: context)
+            receive(request, context: context)
+        case (.awaitingEnd(let decision, let head), .end):
+            state = .idle
+            carryOut(decision, head, context: context)
+        case (.awaitingEnd, _):
+            break
         case (.idle, _):
             break
         }
     }
 
-    // MARK: Routing
+    // MARK: Carrying out the router's decision
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext, data: NIOAny) {
-        if let upgrade = head.headers.first(name: "upgrade"), upgrade.lowercased() != "websocket" {
-            refuse(.badRequest, "upgrade to '\(upgrade)' is not supported", head, context: context)
-            return
-        }
-        if head.method == .GET || head.method == .HEAD, BrowserClient.matches(uri: head.uri, resource: listener.options.resource) {
+        let decision = router.route(head, sessions: listener)
+        switch decision {
+        case .application:
+            state = .forwarding
+            context.fireChannelRead(data)
+        case .browserClient:
             state = .skipping
             let response = BrowserClient.asset(for: listener).response(for: head)
             _ = writeStaticResponse(response, head: head, to: context, fileIO: NonBlockingFileIO(threadPool: .singleton))
-            return
-        }
-        guard case .transport(let name, let segments) = Route.parse(
-            uri: head.uri, resource: listener.options.resource, transports: listener.transports.nameSet),
-            let transport = listener.transports[name]
-        else {
-            state = .forwarding
-            context.fireChannelRead(data)
-            return
-        }
-        let origin = head.headers.first(name: "origin")
-        guard listener.allowsOrigin(origin) else {
-            refuse(.forbidden, "origin \(origin ?? "") is not allowed", head, context: context, close: false)
+        case .refuse(let refusal):
             state = .skipping
-            return
-        }
-        var cors = HTTPHeaders()
-        if let origin {
-            cors.add(name: "Access-Control-Allow-Origin", value: origin)
-            cors.add(name: "Access-Control-Allow-Credentials", value: "true")
-        }
-        let request = Request(
-            head: head, transport: transport, path: TransportPath(segments: segments, descriptor: transport.descriptor),
-            cors: cors)
-        switch head.method {
-        case .GET, .POST:
-            if head.method == .POST, let length = head.headers.first(name: "content-length").flatMap(Int.init),
-                length > listener.options.maxHttpBufferSize
-            {
-                refuse(.payloadTooLarge, "body larger than \(listener.options.maxHttpBufferSize) bytes", head, context: context)
-                return
-            }
-            state = .reading(request)
-        case .OPTIONS:
+            refuse(refusal, head, context: context)
+        case .preflight(let headers):
             state = .skipping
-            var headers = cors
-            headers.add(name: "Access-Control-Allow-Methods", value: "GET, POST, OPTIONS")
-            if let requested = head.headers.first(name: "access-control-request-headers") {
-                headers.add(name: "Access-Control-Allow-Headers", value: requested)
-            }
-            headers.add(name: "Access-Control-Max-Age", value: "86400")
             respond(context, head, .noContent, headers: headers, body: nil)
-        default:
-            refuse(.methodNotAllowed, "method \(head.method) is not allowed here", head, context: context, close: false)
-            state = .skipping
+        case .receive(let sessionId, let cors):
+            state = .reading(Request(head: head, sessionId: sessionId, cors: cors))
+        case .connect, .legacyUpgrade:
+            state = .awaitingEnd(decision, head)
+        case .upgrade(let name, _):
+            // The server's upgrader declined this RFC 6455 handshake (a bad key or version).
+            refuse(.init(status: .badRequest, reason: "\(name): WebSocket handshake refused", close: true), head, context: context)
         }
     }
 
-    private func finish(_ request: Request, context: ChannelHandlerContext) {
-        switch request.head.method {
-        case .POST: receivePost(request, context: context)
-        default: openConnection(request, context: context)
+    /// A poll, a stream or a hixie-76 socket, once its request has ended.
+    private func carryOut(_ decision: Router.Decision, _ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        switch decision {
+        case .connect(let connection): open(connection, head, context: context)
+        case .legacyUpgrade(let name, let sessionId): legacyUpgrade(name, sessionId: sessionId, head, context: context)
+        default: break
         }
     }
 
     /// Client data: a form with one field `data` carrying a payload.
-    private func receivePost(_ request: Request, context: ChannelHandlerContext) {
-        guard let sid = request.path.sessionId, let session = listener.client(sid) else {
-            return refuse(.notFound, "unknown session", request.head, context: context, close: false, cors: request.cors)
+    private func receive(_ request: Request, context: ChannelHandlerContext) {
+        guard let session = listener.client(request.sessionId) else {
+            return refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: request.cors), request.head, context: context)
         }
-        let payload: String
-        do {
-            payload = try FormBody.value(of: "data", in: request.body)
-        } catch {
-            return refuse(.badRequest, "bad form body: \(error)", request.head, context: context, close: false, cors: request.cors)
+        switch Router.payload(ofForm: request.body, cors: request.cors) {
+        case .failure(let refusal):
+            refuse(refusal, request.head, context: context)
+        case .success(let payload):
+            let decoded = session.receive(payload: payload)
+            if decoded.frames.isEmpty, decoded.problem != nil {
+                return refuse(.init(status: .badRequest, reason: "undecodable payload", close: false, headers: request.cors), request.head, context: context)
+            }
+            respond(context, request.head, .ok, headers: request.cors, body: "ok")
         }
-        let decoded = session.receive(payload: payload)
-        if decoded.frames.isEmpty, decoded.problem != nil {
-            return refuse(.badRequest, "undecodable payload", request.head, context: context, close: false, cors: request.cors)
-        }
-        respond(context, request.head, .ok, headers: request.cors, body: "ok")
     }
 
-    /// A GET on a transport path: a poll, a stream, or a WebSocket path without an upgrade.
-    private func openConnection(_ request: Request, context: ChannelHandlerContext) {
-        let descriptor = request.transport.descriptor
-        let head = request.head
-        var sessionId = request.path.sessionId
-        if sessionId == nil, let header = descriptor.resumeHeader, let value = head.headers.first(name: header) {
-            sessionId = value.split(separator: ".").first.map(String.init)
+    /// The session a connection is for: the known one, or a new one on this loop.
+    private func session(_ sessionId: String?, _ head: HTTPRequestHead, cors: HTTPHeaders, context: ChannelHandlerContext) -> Client? {
+        if let sessionId {
+            if let session = listener.client(sessionId) { return session }
+            refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: cors), head, context: context)
+            return nil
         }
-        let existing = sessionId.flatMap(listener.client)
-        if sessionId != nil, existing == nil {
-            return refuse(.notFound, "unknown session", head, context: context, close: false, cors: request.cors)
-        }
-        if let upgrade = request.transport as? any UpgradeTransport,
-            let makeHandlers = upgrade.legacyUpgradeHandlers(request: head, maxFrameSize: listener.options.maxHttpBufferSize)
-        {
-            guard let session = existing ?? listener.createSession(on: context.eventLoop) else {
-                return refuse(.serviceUnavailable, "too many sessions", head, context: context, cors: request.cors)
-            }
-            return takeOver(context, with: makeHandlers(session))
-        }
-        guard descriptor.kind != .upgrade else {
-            return refuse(.badRequest, "\(descriptor.name) needs an HTTP upgrade", head, context: context, close: false, cors: request.cors)
-        }
-        if descriptor.pathSegments.contains("index") {
-            guard let index = request.path.index, !index.isEmpty, index.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
-                return refuse(.badRequest, "callback index must be decimal digits", head, context: context, close: false, cors: request.cors)
-            }
-        }
-        guard let session = existing ?? listener.createSession(on: context.eventLoop) else {
-            return refuse(.serviceUnavailable, "too many sessions", head, context: context, close: false, cors: request.cors)
-        }
+        if let session = listener.createSession(on: context.eventLoop) { return session }
+        refuse(Router.full(head, cors: cors), head, context: context)
+        return nil
+    }
+
+    /// A poll or a stream: the response is held for the session, which writes into it.
+    private func open(_ request: Router.Connection, _ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard let descriptor = listener.transports[request.transport]?.descriptor,
+            let session = session(request.sessionId, head, cors: request.cors, context: context)
+        else { return }
         let connection = HTTPSessionConnection(
-            descriptor: descriptor, session: session, index: request.path.index, handler: self, eventLoop: context.eventLoop)
+            descriptor: descriptor, session: session, index: request.index, handler: self, eventLoop: context.eventLoop)
         let streaming = descriptor.kind == .stream
-        held = Held(connection: connection, request: head, cors: request.cors, streaming: streaming)
         if streaming {
-            var headers = responseHeaders(for: descriptor, cors: request.cors)
+            var headers = Router.responseHeaders(for: descriptor, cors: request.cors)
             // HTTP/1.0 has no chunked encoding: the stream is delimited by closing the connection.
             let keepAlive = head.isKeepAlive && head.version != .http1_0
             headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
@@ -249,7 +214,19 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             context.flush()
         }
-        session.attach(connection, style: connection.style)
+        // Held before the session attaches it: the session may answer at once.
+        held = Held(connection: connection, request: head, cors: request.cors, streaming: streaming)
+        let id = session.attach(connection, style: connection.style)
+        if held?.connection === connection { held?.id = id }
+    }
+
+    /// hixie-76: the transport's handlers replace HTTP on this connection.
+    private func legacyUpgrade(_ name: String, sessionId: String?, _ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard let upgrade = listener.transports[name] as? any UpgradeTransport,
+            let makeHandlers = upgrade.legacyUpgradeHandlers(request: head, maxFrameSize: listener.options.maxHttpBufferSize),
+            let session = session(sessionId, head, cors: [:], context: context)
+        else { return }
+        takeOver(context, with: makeHandlers(session))
     }
 
     /// Replaces HTTP on this connection with a legacy WebSocket's handlers. They go where the
@@ -296,7 +273,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             streamWrite(connection, text: body)
             return
         }
-        var headers = responseHeaders(for: connection.descriptor, cors: held.cors)
+        var headers = Router.responseHeaders(for: connection.descriptor, cors: held.cors)
         headers.add(name: "Content-Length", value: String(body.utf8.count))
         respond(context, held.request, .ok, headers: headers, body: body, contentTypeIncluded: true)
     }
@@ -307,7 +284,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if held.streaming {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
         } else {
-            var headers = responseHeaders(for: connection.descriptor, cors: held.cors)
+            var headers = Router.responseHeaders(for: connection.descriptor, cors: held.cors)
             headers.add(name: "Content-Length", value: String(emptyBody.utf8.count))
             respond(context, held.request, .ok, headers: headers, body: emptyBody, close: true, contentTypeIncluded: true)
         }
@@ -319,32 +296,19 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if held.streaming {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
         } else {
-            refuse(.notFound, "unknown session", held.request, context: context, close: false, cors: held.cors)
+            refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: held.cors), held.request, context: context)
         }
     }
 
     // MARK: Responses
 
-    private func responseHeaders(for descriptor: TransportDescriptor, cors: HTTPHeaders) -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        if let contentType = descriptor.contentType { headers.add(name: "Content-Type", value: contentType) }
-        for (name, value) in descriptor.headers { headers.replaceOrAdd(name: name, value: value) }
-        if !headers.contains(name: "Cache-Control") { headers.add(name: "Cache-Control", value: "no-cache") }
-        headers.add(contentsOf: cors)
-        return headers
-    }
-
     /// An error status with a short text body and a log line.
-    private func refuse(
-        _ status: HTTPResponseStatus, _ reason: String, _ head: HTTPRequestHead, context: ChannelHandlerContext,
-        close: Bool = true, cors: HTTPHeaders = [:]
-    ) {
-        // After a request that asked for an upgrade the HTTP decoder stops: the connection is done.
-        let close = close || head.headers.contains(name: "upgrade")
+    private func refuse(_ refusal: Router.Refusal, _ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let status = refusal.status
         let level: Logger.Level = status == .notFound ? .info : .warning
-        listener.logger.log(level: level, "\(status.code) \(head.method) \(head.uri): \(reason)")
-        state = close ? .discarding : state
-        respond(context, head, status, headers: cors, body: "\(status.code) \(status.reasonPhrase): \(reason)\n", close: close)
+        listener.logger.log(level: level, "\(status.code) \(head.method) \(head.uri): \(refusal.reason)")
+        if refusal.close { state = .discarding }
+        respond(context, head, status, headers: refusal.headers, body: "\(status.code) \(status.reasonPhrase): \(refusal.reason)\n", close: refusal.close)
     }
 
     private func respond(

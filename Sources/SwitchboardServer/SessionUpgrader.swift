@@ -26,9 +26,7 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
             maxFrameSize: maxFrameSize,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
-                let accepted = Self.target(of: head, in: listeners).map { target in
-                    target.sessionId.map { target.listener.client($0) != nil } ?? true
-                } ?? false
+                let accepted = Self.target(of: head, in: listeners) != nil
                 return channel.eventLoop.makeSucceededFuture(accepted ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() }
@@ -65,17 +63,18 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
         var sessionId: String?
     }
 
-    /// The listener and transport an upgrade request is for, if it is acceptable.
+    /// The listener and transport an RFC 6455 upgrade request is for, if its router accepts it.
     static func target(of head: HTTPRequestHead, in listeners: [Listener]) -> Target? {
         for listener in listeners {
-            guard case .transport(let name, let segments) = Route.parse(
-                uri: head.uri, resource: listener.options.resource, transports: listener.transports.nameSet),
-                let transport = listener.transports[name] as? any UpgradeTransport
-            else { continue }
-            guard listener.allowsOrigin(head.headers.first(name: "origin")) else { return nil }
-            let sessionId = TransportPath(segments: segments, descriptor: transport.descriptor).sessionId
-            if sessionId == nil, listener.clientCount >= listener.options.maxSessions { return nil }
-            return Target(listener: listener, transport: transport, sessionId: sessionId)
+            switch Router(listener: listener).route(head, sessions: listener) {
+            case .application:
+                continue
+            case .upgrade(let name, let sessionId):
+                guard let transport = listener.transports[name] as? any UpgradeTransport else { return nil }
+                return Target(listener: listener, transport: transport, sessionId: sessionId)
+            default:
+                return nil
+            }
         }
         return nil
     }

@@ -71,6 +71,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     private var pending = ByteBuffer()
     private var answered = false
     private(set) var closing = false
+    private(set) var connectionID: ConnectionID?
     private(set) var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
 
@@ -89,7 +90,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if answered { session.detach(self) }
+        if let connectionID { session.detach(connectionID) }
         self.context = nil
         context.fireChannelInactive()
     }
@@ -102,7 +103,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
             answered = true
             let answer = Hixie76.answer(key1: keys.0, key2: keys.1, key3: key3)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: answer)), promise: nil)
-            session.attach(self, style: .persistent)
+            connectionID = session.attach(self, style: .persistent)
         }
         readFrames(context: context)
         pending.discardReadBytes()

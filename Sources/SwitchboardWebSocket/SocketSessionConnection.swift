@@ -20,28 +20,23 @@ protocol SocketSessionConnection: SessionConnection, AnyObject {
 
 extension SocketSessionConnection {
     private func onChannelLoop(_ body: @escaping @Sendable (Self, ChannelHandlerContext) -> Void) {
-        guard let eventLoop else { return }
-        let work: @Sendable () -> Void = { [self] in
+        eventLoop?.runOnLoop { [self] in
             if let context { body(self, context) }
         }
-        if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
     }
 
-    func write(payload: String, sequence: Int) {
+    func write(_ payload: OutboundPayload) {
         onChannelLoop { handler, context in
-            if !handler.closing { handler.writeFrame(payload, context: context) }
+            guard !handler.closing else { return }
+            switch payload.body {
+            case .text(let text): handler.writeFrame(text, context: context)
+            case .shared(let frame): handler.writeFrame(bytes: frame.payloadBytes, context: context)
+            }
         }
     }
 
-    func write(shared frame: SharedFrame, sequence: Int) {
-        let bytes = frame.payloadBytes
-        onChannelLoop { handler, context in
-            if !handler.closing { handler.writeFrame(bytes: bytes, context: context) }
-        }
-    }
-
-    func complete(payload: String, sequence: Int) {
-        write(payload: payload, sequence: sequence)
+    func complete(_ payload: OutboundPayload) {
+        write(payload)
     }
 
     func close() {

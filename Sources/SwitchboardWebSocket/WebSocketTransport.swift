@@ -47,6 +47,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     private(set) var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
     private(set) var closing = false
+    private(set) var connectionID: ConnectionID?
 
     init(transportName: String, session: Client) {
         self.transportName = transportName
@@ -56,11 +57,11 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.eventLoop = context.eventLoop
-        session.attach(self, style: .persistent)
+        connectionID = session.attach(self, style: .persistent)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        session.detach(self)
+        if let connectionID { session.detach(connectionID) }
         self.context = nil
         context.fireChannelInactive()
     }

@@ -32,8 +32,8 @@ final class CapturedLogs: Sendable {
 /// A connection that does nothing: the session queues while it is detached.
 final class IdleConnection: SessionConnection {
     let transportName = "test"
-    func write(payload: String, sequence: Int) {}
-    func complete(payload: String, sequence: Int) {}
+    func write(_ payload: OutboundPayload) {}
+    func complete(_ payload: OutboundPayload) {}
     func close() {}
     func reject() {}
 }

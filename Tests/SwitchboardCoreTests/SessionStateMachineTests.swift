@@ -6,35 +6,42 @@ import Testing
 /// The session machine driven by hand with a fake clock: no sockets, no sleeping.
 @Suite("session state machine")
 struct SessionStateMachineTests {
-    final class Connection {}
-    let socketA = Connection(), socketB = Connection(), pollA = Connection(), pollB = Connection()
-    var a: ConnectionID { ObjectIdentifier(socketA) }
-    var b: ConnectionID { ObjectIdentifier(socketB) }
-    var p1: ConnectionID { ObjectIdentifier(pollA) }
-    var p2: ConnectionID { ObjectIdentifier(pollB) }
+    let a = ConnectionID(1), b = ConnectionID(2), p1 = ConnectionID(3), p2 = ConnectionID(4)
 
     let socketTimers = SessionTimers(heartbeatInterval: .seconds(10), heartbeatTimeout: .seconds(8), closeTimeout: .seconds(8))
     let pollTimers = SessionTimers(closeTimeout: .seconds(8), pollDuration: .seconds(20))
     func at(_ seconds: Int64) -> NIODeadline { .uptimeNanoseconds(UInt64(seconds) * 1_000_000_000 + 1_000) }
-    func machine(maxMessages: Int = 100, maxBytes: Int = 10_000) -> SessionStateMachine {
-        SessionStateMachine(limits: .init(maxMessages: maxMessages, maxBytes: maxBytes))
+    func machine(maxMessages: Int = 100, maxBytes: Int = 10_000, codec: any PayloadCodec = FramedCodec()) -> SessionStateMachine {
+        SessionStateMachine(sessionId: "SID", codec: codec, limits: .init(maxMessages: maxMessages, maxBytes: maxBytes))
+    }
+    /// A payload of the framed codec: `texts` framed and joined, numbered `sequence`.
+    func payload(_ sequence: Int, _ texts: String...) -> OutboundPayload {
+        OutboundPayload(.text(texts.map(FramedCodec.frame(text:)).joined()), sequence: sequence)
     }
 
-    @Test("the first write of a persistent connection is the handshake; later sends go at once")
+    @Test("the first write of a persistent connection is the handshake, then the session is connected; later sends go at once")
     func handshakeFirst() {
         var m = machine()
-        #expect(m.attach(a, style: .persistent, timers: socketTimers, now: at(0)) == [.write(a, [.handshake])])
-        #expect(m.send(["x"], now: at(1)) == [.write(a, [.encoded("x")])])
-        #expect(m.phase == .connected)
+        #expect(m.attach(a, style: .persistent, timers: socketTimers, now: at(0)) == [.write(a, payload(1, "SID")), .connected])
+        #expect(m.send(["~m~1~m~x"], now: at(1)) == [.write(a, payload(2, "x"))])
+        #expect(m.isOpen)
     }
 
     @Test("the handshake poll carries the SID alone; what was sent meanwhile leaves in the next poll")
     func pollHandshake() {
         var m = machine()
-        #expect(m.attach(p1, style: .poll, timers: pollTimers, now: at(0)) == [.complete(p1, [.handshake])])
-        #expect(m.send(["a"], now: at(0)) == [])
-        #expect(m.send(["b"], now: at(0)) == [])
-        #expect(m.attach(p2, style: .poll, timers: pollTimers, now: at(1)) == [.complete(p2, [.encoded("a"), .encoded("b")])])
+        #expect(m.attach(p1, style: .poll, timers: pollTimers, now: at(0)) == [.complete(p1, payload(1, "SID")), .connected])
+        #expect(m.send(["~m~1~m~a"], now: at(0)) == [])
+        #expect(m.send(["~m~1~m~b"], now: at(0)) == [])
+        #expect(m.queued == [.encoded("~m~1~m~a"), .encoded("~m~1~m~b")])
+        #expect(m.attach(p2, style: .poll, timers: pollTimers, now: at(1)) == [.complete(p2, payload(2, "a", "b"))])
+    }
+
+    @Test("what the application sent before the first connection follows the handshake on a socket")
+    func queuedBeforeHandshake() {
+        var m = machine()
+        _ = m.send(["~m~5~m~early"], now: at(0))
+        #expect(m.attach(a, style: .persistent, timers: socketTimers, now: at(0)) == [.write(a, payload(1, "SID", "early")), .connected])
     }
 
     @Test("a held poll is answered by a send; an idle poll ends after duration with an empty payload")
@@ -42,11 +49,11 @@ struct SessionStateMachineTests {
         var m = machine()
         _ = m.attach(p1, style: .poll, timers: pollTimers, now: at(0))
         #expect(m.attach(p2, style: .poll, timers: pollTimers, now: at(1)) == [])
-        #expect(m.send(["hi"], now: at(2)) == [.complete(p2, [.encoded("hi")])])
+        #expect(m.send(["~m~2~m~hi"], now: at(2)) == [.complete(p2, payload(2, "hi"))])
         #expect(m.attach(p1, style: .poll, timers: pollTimers, now: at(3)) == [])
         #expect(m.nextDeadline == at(23))
         #expect(m.tick(now: at(22)) == [])
-        #expect(m.tick(now: at(23)) == [.complete(p1, [])])
+        #expect(m.tick(now: at(23)) == [.complete(p1, OutboundPayload(.text(""), sequence: 2))], "empty answers take no number")
     }
 
     @Test("a second poll releases the first with an empty payload")
@@ -54,8 +61,16 @@ struct SessionStateMachineTests {
         var m = machine()
         _ = m.attach(p1, style: .poll, timers: pollTimers, now: at(0))
         _ = m.attach(p1, style: .poll, timers: pollTimers, now: at(1))
-        #expect(m.attach(p2, style: .poll, timers: pollTimers, now: at(2)) == [.complete(p1, [])])
+        #expect(m.attach(p2, style: .poll, timers: pollTimers, now: at(2)) == [.complete(p1, OutboundPayload(.text(""), sequence: 1))])
         #expect(m.openConnection == p2)
+    }
+
+    @Test("the envelope codec answers an idle poll with an empty envelope")
+    func envelopeEmptyPoll() {
+        var m = machine(codec: EnvelopeCodec())
+        _ = m.attach(p1, style: .poll, timers: pollTimers, now: at(0))
+        _ = m.attach(p2, style: .poll, timers: pollTimers, now: at(1))
+        #expect(m.tick(now: at(21)) == [.complete(p2, OutboundPayload(.text(#"{"messages":[]}"#), sequence: 1))])
     }
 
     @Test("messages sent during the grace arrive first, as one payload, when the client re-attaches")
@@ -63,9 +78,9 @@ struct SessionStateMachineTests {
         var m = machine()
         _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
         #expect(m.detach(a, now: at(1)) == [])
-        #expect(m.send(["one"], now: at(2)) == [])
-        #expect(m.send(["two"], now: at(3)) == [])
-        #expect(m.attach(b, style: .persistent, timers: socketTimers, now: at(4)) == [.write(b, [.encoded("one"), .encoded("two")])])
+        #expect(m.send(["~m~3~m~one"], now: at(2)) == [])
+        #expect(m.send(["~m~3~m~two"], now: at(3)) == [])
+        #expect(m.attach(b, style: .persistent, timers: socketTimers, now: at(4)) == [.write(b, payload(2, "one", "two"))])
         #expect(m.tick(now: at(100)) != [.disconnected(.closeTimeout)], "re-attaching cancels the grace")
     }
 
@@ -74,12 +89,12 @@ struct SessionStateMachineTests {
         var m = machine()
         _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
         _ = m.detach(a, now: at(1))
-        _ = m.send(["lost"], now: at(2))
+        _ = m.send(["~m~4~m~lost"], now: at(2))
         #expect(m.nextDeadline == at(9))
         #expect(m.tick(now: at(8)) == [])
         #expect(m.tick(now: at(9)) == [.disconnected(.closeTimeout)])
         #expect(!m.isConnected)
-        #expect(m.queue.isEmpty)
+        #expect(m.queued.isEmpty)
         #expect(m.attach(b, style: .persistent, timers: socketTimers, now: at(10)) == [.reject(b)])
         #expect(m.nextDeadline == nil)
     }
@@ -89,22 +104,25 @@ struct SessionStateMachineTests {
         var m = machine()
         _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
         #expect(m.nextDeadline == at(10))
-        #expect(m.tick(now: at(10)) == [.write(a, [.heartbeat(1)])])
+        #expect(m.tick(now: at(10)) == [.write(a, payload(2, "~h~1"))])
         #expect(m.receive([.heartbeat(7)], now: at(11)) == [], "a stale echo does not count")
         #expect(m.receive([.heartbeat(1), .message("after")], now: at(12)) == [.deliver(["after"])], "the rest of the batch is kept")
         #expect(m.nextDeadline == at(22))
-        #expect(m.tick(now: at(22)) == [.write(a, [.heartbeat(2)])])
+        #expect(m.tick(now: at(22)) == [.write(a, payload(3, "~h~2"))])
         #expect(m.tick(now: at(30)) == [.close(a)], "no echo within the timeout")
         #expect(m.isConnected, "the grace starts; the session is not over yet")
         #expect(m.tick(now: at(38)) == [.disconnected(.closeTimeout)])
     }
 
-    @Test("polls have no heartbeats")
-    func pollsHaveNoHeartbeats() {
+    @Test("polls have no heartbeats, and the envelope codec has none")
+    func noHeartbeats() {
         var m = machine()
         _ = m.attach(p1, style: .poll, timers: pollTimers, now: at(0))
         _ = m.attach(p2, style: .poll, timers: pollTimers, now: at(1))
         #expect(m.nextDeadline == at(21))
+        var envelope = machine(codec: EnvelopeCodec())
+        _ = envelope.attach(a, style: .persistent, timers: socketTimers, now: at(0))
+        #expect(envelope.tick(now: at(10)) == [])
     }
 
     @Test("a new persistent connection replaces and closes the old one")
@@ -113,7 +131,7 @@ struct SessionStateMachineTests {
         _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
         #expect(m.attach(b, style: .persistent, timers: socketTimers, now: at(1)) == [.close(a)])
         #expect(m.detach(a, now: at(2)) == [], "the old one leaving does not start the grace")
-        #expect(m.send(["x"], now: at(3)) == [.write(b, [.encoded("x")])])
+        #expect(m.send(["~m~1~m~x"], now: at(3)) == [.write(b, payload(2, "x"))])
     }
 
     @Test("the queue is bounded: overflowing it disconnects the session")
@@ -137,20 +155,28 @@ struct SessionStateMachineTests {
         #expect(m.disconnect(.serverDisconnect) == [])
     }
 
-    @Test("a broadcast frame is written as it is when open, queued like any other when not, and counts its bytes")
+    @Test("a lone broadcast frame keeps its shared bytes on every kind of connection; queued, it counts its bytes")
     func sharedFrames() {
         let frame = SharedFrame(message: "news", codec: FramedCodec())
         #expect(frame.payloadText == "~m~4~m~news")
         #expect(frame.payloadBytes.readableBytesView.elementsEqual("~m~4~m~news".utf8))
         var m = machine(maxBytes: 25)
         _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
-        #expect(m.send(frames: [.shared(frame)], now: at(1)) == [.write(a, [.shared(frame)])])
+        #expect(m.send(frames: [.shared(frame)], now: at(1)) == [.write(a, OutboundPayload(.shared(frame), sequence: 2))])
         _ = m.detach(a, now: at(2))
+        _ = m.attach(p1, style: .poll, timers: pollTimers, now: at(2))
+        #expect(m.send(frames: [.shared(frame)], now: at(2)) == [.complete(p1, OutboundPayload(.shared(frame), sequence: 3))])
         #expect(m.send(frames: [.shared(frame)], now: at(3)) == [])
         #expect(m.send(["12345"], now: at(3)) == [])
-        #expect(m.attach(b, style: .persistent, timers: socketTimers, now: at(4)) == [.write(b, [.shared(frame), .encoded("12345")])])
+        #expect(m.attach(b, style: .persistent, timers: socketTimers, now: at(4)) == [.write(b, OutboundPayload(.text("~m~4~m~news12345"), sequence: 4))])
         _ = m.detach(b, now: at(5))
         _ = m.send(frames: [.shared(frame), .shared(frame)], now: at(6))
         #expect(m.send(frames: [.shared(frame)], now: at(6)) == [.disconnected(.queueOverflow)], "3 x 11 bytes > 25")
+    }
+
+    @Test("connection ids are plain values, unique in the process")
+    func connectionIDs() {
+        let ids = (0..<100).map { _ in ConnectionID.next() }
+        #expect(Set(ids).count == 100)
     }
 }

@@ -1,0 +1,176 @@
+import NIOHTTP1
+import SwitchboardCore
+
+/// The sessions a router asks about: whether a SID is known, and how many there are.
+protocol SessionDirectory {
+    func contains(sessionId: String) -> Bool
+    var sessionCount: Int { get }
+}
+
+extension Listener: SessionDirectory {
+    func contains(sessionId: String) -> Bool { client(sessionId) != nil }
+    var sessionCount: Int { clientCount }
+}
+
+/// Decides, from a request's head alone, what Switchboard does with it (docs/protocol.md §3, §6,
+/// §7). Value in, decision out: no I/O, no channel; `SessionHTTPHandler` and `SessionUpgrader`
+/// carry the decisions out.
+struct Router: Sendable {
+    /// The URL prefix, e.g. `socket.io`.
+    var resource: String
+    var transports: TransportRegistry
+    var origins: OriginPolicy
+    /// The largest POST body accepted (`maxHttpBufferSize`).
+    var maxBodySize: Int
+    var maxSessions: Int
+
+    init(resource: String, transports: TransportRegistry, origins: OriginPolicy, maxBodySize: Int, maxSessions: Int) {
+        self.resource = resource
+        self.transports = transports
+        self.origins = origins
+        self.maxBodySize = maxBodySize
+        self.maxSessions = maxSessions
+    }
+
+    init(listener: Listener) {
+        self.init(
+            resource: listener.options.resource, transports: listener.transports,
+            origins: OriginPolicy(patterns: listener.options.origins),
+            maxBodySize: listener.options.maxHttpBufferSize, maxSessions: listener.options.maxSessions)
+    }
+
+    enum Decision: Equatable {
+        /// Not Switchboard's: the request goes on to the application.
+        case application
+        /// `GET /<resource>/socket.io.js`: the browser client.
+        case browserClient
+        /// Answer an error status (and close the connection when the refusal says so).
+        case refuse(Refusal)
+        /// Answer a CORS preflight `204` with these headers.
+        case preflight(HTTPHeaders)
+        /// Client data for a known session: read the body (at most `maxBodySize`), then deliver it.
+        case receive(sessionId: String, cors: HTTPHeaders)
+        /// Open a poll or a stream.
+        case connect(Connection)
+        /// Hand the connection to an upgrade transport's own handshake (hixie-76).
+        case legacyUpgrade(transport: String, sessionId: String?)
+        /// An RFC 6455 upgrade; the server's upgrader answers it.
+        case upgrade(transport: String, sessionId: String?)
+    }
+
+    /// An error answer: status, a reason for the body and the log, and whether the connection ends.
+    struct Refusal: Error, Equatable {
+        var status: HTTPResponseStatus
+        var reason: String
+        var close: Bool
+        var headers: HTTPHeaders = [:]
+    }
+
+    /// A poll or a stream to open on a transport for a session (nil: a new session).
+    struct Connection: Equatable {
+        var transport: String
+        var sessionId: String?
+        /// jsonp-polling's callback index.
+        var index: String?
+        var cors: HTTPHeaders
+    }
+
+    /// What to do with a request whose head is `head`.
+    func route(_ head: HTTPRequestHead, sessions: some SessionDirectory) -> Decision {
+        // A request that asked for an upgrade cannot go on as HTTP: every refusal of it closes.
+        let upgrade = head.headers.first(name: "upgrade")
+        func refuse(_ status: HTTPResponseStatus, _ reason: String, close: Bool = false, cors: HTTPHeaders = [:]) -> Decision {
+            .refuse(Refusal(status: status, reason: reason, close: close || upgrade != nil, headers: cors))
+        }
+        if let upgrade, upgrade.lowercased() != "websocket" {
+            return refuse(.badRequest, "upgrade to '\(upgrade)' is not supported", close: true)
+        }
+        if head.method == .GET || head.method == .HEAD, BrowserClient.matches(uri: head.uri, resource: resource) {
+            return .browserClient
+        }
+        guard case .transport(let name, let segments) = Route.parse(uri: head.uri, resource: resource, transports: transports.nameSet),
+            let transport = transports[name]
+        else { return .application }
+
+        let origin = head.headers.first(name: "origin")
+        guard origins.allows(origin) else { return refuse(.forbidden, "origin \(origin ?? "") is not allowed") }
+        var cors = HTTPHeaders()
+        if let origin {
+            cors.add(name: "Access-Control-Allow-Origin", value: origin)
+            cors.add(name: "Access-Control-Allow-Credentials", value: "true")
+        }
+
+        let descriptor = transport.descriptor
+        let path = TransportPath(segments: segments, descriptor: descriptor)
+        var sessionId = path.sessionId
+        if sessionId == nil, let header = descriptor.resumeHeader, let value = head.headers.first(name: header) {
+            sessionId = value.split(separator: ".").first.map(String.init)
+        }
+        let unknownSession = sessionId.map { !sessions.contains(sessionId: $0) } ?? false
+
+        switch head.method {
+        case .OPTIONS:
+            var headers = cors
+            headers.add(name: "Access-Control-Allow-Methods", value: "GET, POST, OPTIONS")
+            if let requested = head.headers.first(name: "access-control-request-headers") {
+                headers.add(name: "Access-Control-Allow-Headers", value: requested)
+            }
+            headers.add(name: "Access-Control-Max-Age", value: "86400")
+            return .preflight(headers)
+        case .POST:
+            guard descriptor.kind != .upgrade else {
+                return refuse(.methodNotAllowed, "\(name) takes no POST: its messages travel over the socket", cors: cors)
+            }
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodySize {
+                return refuse(.payloadTooLarge, "body larger than \(maxBodySize) bytes", close: true, cors: cors)
+            }
+            guard let sessionId, !unknownSession else { return refuse(.notFound, "unknown session", cors: cors) }
+            return .receive(sessionId: sessionId, cors: cors)
+        case .GET:
+            if unknownSession { return refuse(.notFound, "unknown session", cors: cors) }
+            if sessionId == nil, sessions.sessionCount >= maxSessions { return .refuse(Self.full(head, cors: cors)) }
+            if let upgradeTransport = transport as? any UpgradeTransport {
+                if upgradeTransport.acceptsLegacyUpgrade(head) {
+                    return .legacyUpgrade(transport: name, sessionId: sessionId)
+                }
+                if upgrade != nil, head.headers.contains(name: "sec-websocket-key") {
+                    return .upgrade(transport: name, sessionId: sessionId)
+                }
+                return refuse(.badRequest, "\(name) needs an HTTP upgrade", cors: cors)
+            }
+            if descriptor.pathSegments.contains("index") {
+                guard let index = path.index, !index.isEmpty, index.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+                    return refuse(.badRequest, "callback index must be decimal digits", cors: cors)
+                }
+            }
+            return .connect(Connection(transport: name, sessionId: sessionId, index: path.index, cors: cors))
+        default:
+            return refuse(.methodNotAllowed, "method \(head.method) is not allowed here", cors: cors)
+        }
+    }
+
+    /// The refusal when a new session cannot be created (`maxSessions` reached meanwhile).
+    static func full(_ head: HTTPRequestHead, cors: HTTPHeaders) -> Refusal {
+        Refusal(status: .serviceUnavailable, reason: "too many sessions", close: head.headers.contains(name: "upgrade"), headers: cors)
+    }
+
+    /// The payload of a POST's form body (docs/protocol.md §3), or the refusal of a bad one.
+    static func payload(ofForm body: [UInt8], cors: HTTPHeaders) -> Result<String, Refusal> {
+        do {
+            return .success(try FormBody.value(of: "data", in: body))
+        } catch {
+            return .failure(Refusal(status: .badRequest, reason: "bad form body: \(error)", close: false, headers: cors))
+        }
+    }
+
+    /// The headers of a poll's or a stream's response (docs/protocol.md §6): the transport's
+    /// content type and headers, `Cache-Control: no-cache` unless it sets one, then CORS.
+    static func responseHeaders(for descriptor: TransportDescriptor, cors: HTTPHeaders) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        if let contentType = descriptor.contentType { headers.add(name: "Content-Type", value: contentType) }
+        for (name, value) in descriptor.headers { headers.replaceOrAdd(name: name, value: value) }
+        if !headers.contains(name: "Cache-Control") { headers.add(name: "Cache-Control", value: "no-cache") }
+        headers.add(contentsOf: cors)
+        return headers
+    }
+}
