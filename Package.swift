@@ -194,7 +194,14 @@ let package = Package(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling", "SwitchboardJSONPPolling",
-                "SwitchboardServerEvents", "SwitchboardHTMLFile", .product(name: "NIOEmbedded", package: "swift-nio"),
+                "SwitchboardServerEvents", "SwitchboardHTMLFile", "SwitchboardTestKit", .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SwitchboardWebSocketTests",
+            dependencies: [
+                "SwitchboardCore", "SwitchboardWebSocket", "SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -24,21 +24,6 @@ struct Router: Sendable {
     var maxBodySize: Int
     var maxSessions: Int
 
-    init(resource: String, transports: TransportRegistry, origins: OriginPolicy, maxBodySize: Int, maxSessions: Int) {
-        self.resource = resource
-        self.transports = transports
-        self.origins = origins
-        self.maxBodySize = maxBodySize
-        self.maxSessions = maxSessions
-    }
-
-    init(listener: Listener) {
-        self.init(
-            resource: listener.options.resource, transports: listener.transports,
-            origins: OriginPolicy(patterns: listener.options.origins),
-            maxBodySize: listener.options.maxHttpBufferSize, maxSessions: listener.options.maxSessions)
-    }
-
     enum Decision: Equatable {
         /// Not Switchboard's: the request goes on to the application.
         case application
@@ -172,5 +157,15 @@ struct Router: Sendable {
         if !headers.contains(name: "Cache-Control") { headers.add(name: "Cache-Control", value: "no-cache") }
         headers.add(contentsOf: cors)
         return headers
+    }
+}
+
+extension Router {
+    /// The router of `listener`'s options and transports.
+    init(listener: Listener) {
+        self.init(
+            resource: listener.options.resource, transports: listener.transports,
+            origins: OriginPolicy(patterns: listener.options.origins),
+            maxBodySize: listener.options.maxHttpBufferSize, maxSessions: listener.options.maxSessions)
     }
 }

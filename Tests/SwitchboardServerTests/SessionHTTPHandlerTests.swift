@@ -4,20 +4,13 @@ import NIOHTTP1
 import SwitchboardCore
 import SwitchboardHTMLFile
 import SwitchboardXHRPolling
-import Synchronization
+import SwitchboardTestKit
 import Testing
 
 @testable import SwitchboardServer
 
 /// The HTTP handler carrying out the router's decisions on an `EmbeddedChannel`, its timers in
 /// virtual time (`advanceTime`): polls held for `duration`, heartbeats, their timeout and the grace.
-/// What event handlers saw, in order.
-final class Recorded<Item: Sendable>: Sendable {
-    private let items = Mutex<[Item]>([])
-    func append(_ item: Item) { items.withLock { $0.append(item) } }
-    var all: [Item] { items.withLock { $0 } }
-}
-
 @Suite("session HTTP handler")
 struct SessionHTTPHandlerTests {
     final class Harness {

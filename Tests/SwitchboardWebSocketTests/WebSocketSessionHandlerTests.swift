@@ -1,0 +1,115 @@
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import SwitchboardCore
+import SwitchboardTestKit
+import Testing
+
+@testable import SwitchboardWebSocket
+
+/// The RFC 6455 session handler on an `EmbeddedChannel`: frames in and out, heartbeats and their
+/// timeout in virtual time (`advanceTime`), close codes (docs/protocol.md §4, §6.1).
+@Suite("websocket session handler")
+struct WebSocketSessionHandlerTests {
+    final class Harness {
+        let channel = EmbeddedChannel()
+        let listener: Listener
+        let session: Client
+        let messages = Recorded<Message>()
+        let disconnects = Recorded<DisconnectReason>()
+
+        init() throws {
+            listener = try Listener(transports: TransportRegistry(SwitchboardWebSocketTransports.all))
+            session = try #require(listener.createSession(on: channel.embeddedEventLoop))
+            listener.on(.clientMessage) { [messages] message, _ in messages.append(message) }
+            listener.on(.clientDisconnect) { [disconnects] _, reason in disconnects.append(reason) }
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+            try channel.pipeline.syncOperations.addHandler(WebSocketSessionHandler(transportName: "websocket", session: session))
+        }
+
+        func send(_ opcode: NIOWebSocket.WebSocketOpcode, _ text: String) throws {
+            try channel.writeInbound(WebSocketFrame(fin: true, opcode: opcode, data: ByteBuffer(string: text)))
+        }
+
+        /// The frames written since the last call.
+        func written() throws -> [WebSocketFrame] {
+            var frames: [WebSocketFrame] = []
+            while let frame = try channel.readOutbound(as: WebSocketFrame.self) { frames.append(frame) }
+            return frames
+        }
+
+        func texts() throws -> [String] {
+            try written().filter { $0.opcode == .text }.map { String(buffer: $0.unmaskedData) }
+        }
+
+        func closeCode(_ frame: WebSocketFrame?) -> WebSocketErrorCode? {
+            guard let frame, frame.opcode == .connectionClose else { return nil }
+            var data = frame.unmaskedData
+            return data.readWebSocketErrorCode()
+        }
+    }
+
+    @Test("the handshake is the first frame; a text frame is a payload for the session")
+    func handshakeAndReceive() throws {
+        let h = try Harness()
+        #expect(try h.texts() == ["~m~\(h.session.sessionId.utf16.count)~m~\(h.session.sessionId)"])
+        try h.send(.text, "~m~5~m~hello~m~2~m~yo")
+        #expect(h.messages.all == ["hello", "yo"])
+        h.session.send("back")
+        #expect(try h.texts() == ["~m~4~m~back"])
+    }
+
+    @Test("heartbeats every interval; the echo keeps the socket; a missing echo closes it (1000), then the grace ends the session")
+    func heartbeats() throws {
+        let h = try Harness()
+        _ = try h.written()
+        h.channel.embeddedEventLoop.advanceTime(by: .seconds(10))
+        #expect(try h.texts() == ["~m~4~m~~h~1"])
+        try h.send(.text, "~m~4~m~~h~1")
+        h.channel.embeddedEventLoop.advanceTime(by: .seconds(10))
+        #expect(try h.texts() == ["~m~4~m~~h~2"])
+        h.channel.embeddedEventLoop.advanceTime(by: .seconds(7))
+        #expect(try h.written().isEmpty)
+        h.channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(h.closeCode(try h.written().last) == .normalClosure)
+        #expect(!h.channel.isActive)
+        #expect(h.session.connected, "the grace has begun")
+        h.channel.embeddedEventLoop.advanceTime(by: .seconds(8))
+        #expect(h.disconnects.all == [.closeTimeout])
+    }
+
+    @Test("a ping is answered with a pong carrying its data")
+    func ping() throws {
+        let h = try Harness()
+        _ = try h.written()
+        try h.send(.ping, "are you there")
+        let pong = try #require(try h.written().first)
+        #expect(pong.opcode == .pong)
+        #expect(String(buffer: pong.unmaskedData) == "are you there")
+    }
+
+    @Test("a binary frame is refused with close 1003")
+    func binary() throws {
+        let h = try Harness()
+        _ = try h.written()
+        try h.send(.binary, "\u{0}\u{1}")
+        #expect(h.closeCode(try h.written().last) == .unacceptableData)
+        #expect(h.messages.all.isEmpty)
+    }
+
+    @Test("the client's close is answered with its code; the server's disconnect closes with 1000")
+    func closes() throws {
+        let h = try Harness()
+        _ = try h.written()
+        var data = ByteBuffer()
+        data.write(webSocketErrorCode: .goingAway)
+        try h.channel.writeInbound(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))
+        #expect(h.closeCode(try h.written().last) == .goingAway)
+
+        let other = try Harness()
+        _ = try other.written()
+        other.session.disconnect()
+        #expect(other.closeCode(try other.written().last) == .normalClosure)
+        #expect(other.disconnects.all == [.serverDisconnect])
+    }
+}
