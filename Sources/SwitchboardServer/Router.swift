@@ -16,13 +16,23 @@ extension Listener: SessionDirectory {
 /// §7). Value in, decision out: no I/O, no channel; `SessionHTTPHandler` and `SessionUpgrader`
 /// carry the decisions out.
 struct Router: Sendable {
-    /// The URL prefix, e.g. `socket.io`.
-    var resource: String
-    var transports: TransportRegistry
-    var origins: OriginPolicy
-    /// The largest POST body accepted (`maxHttpBufferSize`).
-    var maxBodySize: Int
-    var maxSessions: Int
+    /// The listener's options: `resource`, `maxHttpBufferSize` (the largest POST body), `maxSessions`.
+    let options: ListenerOptions
+    /// The transports the listener serves.
+    let transports: TransportRegistry
+    /// `options.origins`, parsed once.
+    let origins: OriginPolicy
+
+    init(options: ListenerOptions, transports: TransportRegistry) {
+        self.options = options
+        self.transports = transports
+        self.origins = OriginPolicy(patterns: options.origins)
+    }
+
+    /// The router of `listener`'s options and transports.
+    init(listener: Listener) {
+        self.init(options: listener.options, transports: listener.transports)
+    }
 
     enum Decision: Equatable {
         /// Not Switchboard's: the request goes on to the application.
@@ -33,7 +43,7 @@ struct Router: Sendable {
         case refuse(Refusal)
         /// Answer a CORS preflight `204` with these headers.
         case preflight(HTTPHeaders)
-        /// Client data for a known session: read the body (at most `maxBodySize`), then deliver it.
+        /// Client data for a known session: read the body (at most `maxHttpBufferSize`), then deliver it.
         case receive(sessionId: String, cors: HTTPHeaders)
         /// Open a poll or a stream.
         case connect(Connection)
@@ -70,10 +80,10 @@ struct Router: Sendable {
         if let upgrade, upgrade.lowercased() != "websocket" {
             return refuse(.badRequest, "upgrade to '\(upgrade)' is not supported", close: true)
         }
-        if head.method == .GET || head.method == .HEAD, BrowserClient.matches(uri: head.uri, resource: resource) {
+        if head.method == .GET || head.method == .HEAD, BrowserClient.matches(uri: head.uri, resource: options.resource) {
             return .browserClient
         }
-        guard case .transport(let name, let segments) = Route.parse(uri: head.uri, resource: resource, transports: transports.nameSet),
+        guard case .transport(let name, let segments) = Route.parse(uri: head.uri, resource: options.resource, transports: transports.nameSet),
             let transport = transports[name]
         else { return .application }
 
@@ -106,14 +116,14 @@ struct Router: Sendable {
             guard descriptor.kind != .upgrade else {
                 return refuse(.methodNotAllowed, "\(name) takes no POST: its messages travel over the socket", cors: cors)
             }
-            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodySize {
-                return refuse(.payloadTooLarge, "body larger than \(maxBodySize) bytes", close: true, cors: cors)
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > options.maxHttpBufferSize {
+                return refuse(.payloadTooLarge, "body larger than \(options.maxHttpBufferSize) bytes", close: true, cors: cors)
             }
             guard let sessionId, !unknownSession else { return refuse(.notFound, "unknown session", cors: cors) }
             return .receive(sessionId: sessionId, cors: cors)
         case .GET:
             if unknownSession { return refuse(.notFound, "unknown session", cors: cors) }
-            if sessionId == nil, sessions.sessionCount >= maxSessions { return .refuse(Self.full(head, cors: cors)) }
+            if sessionId == nil, sessions.sessionCount >= options.maxSessions { return .refuse(Self.full(head, cors: cors)) }
             if let upgradeTransport = transport as? any UpgradeTransport {
                 if upgradeTransport.acceptsLegacyUpgrade(head) {
                     return .legacyUpgrade(transport: name, sessionId: sessionId)
@@ -157,15 +167,5 @@ struct Router: Sendable {
         if !headers.contains(name: "Cache-Control") { headers.add(name: "Cache-Control", value: "no-cache") }
         headers.add(contentsOf: cors)
         return headers
-    }
-}
-
-extension Router {
-    /// The router of `listener`'s options and transports.
-    init(listener: Listener) {
-        self.init(
-            resource: listener.options.resource, transports: listener.transports,
-            origins: OriginPolicy(patterns: listener.options.origins),
-            maxBodySize: listener.options.maxHttpBufferSize, maxSessions: listener.options.maxSessions)
     }
 }

@@ -63,6 +63,29 @@ final class Harness: @unchecked Sendable {
         return merged
     }
 
+    /// Waits up to the common timeout for `done`; its failure, if any, is reported with the figures.
+    func outcome(of done: Once, what: String) -> (any Error)? {
+        do {
+            try done.wait(seconds: Int64(common.timeout), what: what)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Prints a scenario's figures followed by its latency, CPU and error fields and the failure;
+    /// then throws the failure.
+    func report(
+        _ fields: [(String, JSONField)], stats: LoopStats,
+        used: CPUUsage,
+        failure: (any Error)?
+    ) throws {
+        var fields = fields + stats.latency.summary(prefix: "latency") + cpuFields(used) + errorFields(stats)
+        if let failure { fields.append(("failure", .string("\(failure)"))) }
+        printResult(fields)
+        if let failure { throw failure }
+    }
+
     func baseFields(scenario: String) -> [(String, JSONField)] {
         [
             ("scenario", .string(scenario)),
@@ -74,7 +97,7 @@ final class Harness: @unchecked Sendable {
     }
 
     func cpuFields(
-        _ cpu: (wall: Double, server: Double?, generator: Double, serverWait: Double?, generatorWait: Double?)
+        _ cpu: CPUUsage
     ) -> [(String, JSONField)] {
         [
             ("tcp_retransmits_systemwide", .int(max(0, tcpRetransmits() - retransmitsAtStart))),
@@ -94,6 +117,9 @@ final class Harness: @unchecked Sendable {
         try? group.syncShutdownGracefully()
     }
 }
+
+/// What `CPUWindow.finish()` measured.
+typealias CPUUsage = (wall: Double, server: Double?, generator: Double, serverWait: Double?, generatorWait: Double?)
 
 /// Completes a promise once, from whichever loop gets there first.
 final class Once: @unchecked Sendable {
@@ -212,12 +238,7 @@ func runBroadcast(_ h: Harness, clients: Int, messages: Int, window: Int) throws
     senderLoop.execute {
         for _ in 0..<min(window, messages) { run.sendNext() }
     }
-    var failure: (any Error)?
-    do {
-        try run.done.wait(seconds: Int64(h.common.timeout), what: "broadcast deliveries")
-    } catch {
-        failure = error
-    }
+    let failure = h.outcome(of: run.done, what: "broadcast deliveries")
     let used = cpu.finish()
     let stats = h.mergedStats()
     let deliveries = run.delivered.current
@@ -237,10 +258,7 @@ func runBroadcast(_ h: Harness, clients: Int, messages: Int, window: Int) throws
             ("deliveries_per_server_cpu_s", .number(Double(deliveries) / server)),
         ]
     }
-    fields += stats.latency.summary(prefix: "latency") + h.cpuFields(used) + h.errorFields(stats)
-    if let failure { fields.append(("failure", .string("\(failure)"))) }
-    printResult(fields)
-    if let failure { throw failure }
+    try h.report(fields, stats: stats, used: used, failure: failure)
 }
 
 // MARK: 3. Echo
@@ -312,12 +330,7 @@ func runEcho(_ h: Harness, clients: Int, duration: Double, warmup: Double, rate:
     let cpu = CPUWindow(pid: h.pid)
     sleep(until: endAt)
     let used = cpu.finish()
-    var failure: (any Error)?
-    do {
-        try run.done.wait(seconds: Int64(h.common.timeout), what: "last echoes")
-    } catch {
-        failure = error
-    }
+    let failure = h.outcome(of: run.done, what: "last echoes")
     let stats = h.mergedStats()
     var fields = h.baseFields(scenario: "echo")
     fields += [
@@ -331,10 +344,7 @@ func runEcho(_ h: Harness, clients: Int, duration: Double, warmup: Double, rate:
     if let server = used.server, server > 0 {
         fields.append(("server_cpu_us_per_round_trip", .number(server / Double(max(1, stats.latency.total)) * 1e6)))
     }
-    fields += stats.latency.summary(prefix: "latency") + h.cpuFields(used) + h.errorFields(stats)
-    if let failure { fields.append(("failure", .string("\(failure)"))) }
-    printResult(fields)
-    if let failure { throw failure }
+    try h.report(fields, stats: stats, used: used, failure: failure)
 }
 
 /// Lets sessions open before the run they serve exists.
@@ -419,12 +429,7 @@ func runPolling(_ h: Harness, clients count: Int, duration: Double, warmup: Doub
     }
     let used = cpu.finish()
     let pollsDuring = h.mergedStats().polls - pollsBefore
-    var failure: (any Error)?
-    do {
-        try done.wait(seconds: Int64(h.common.timeout), what: "last polling echoes")
-    } catch {
-        failure = error
-    }
+    let failure = h.outcome(of: done, what: "last polling echoes")
     let stats = h.mergedStats()
     var fields = h.baseFields(scenario: "polling")
     fields += [
@@ -442,9 +447,6 @@ func runPolling(_ h: Harness, clients count: Int, duration: Double, warmup: Doub
     if let server = used.server, server > 0 {
         fields.append(("server_cpu_us_per_message", .number(server / Double(max(1, measured.current)) * 1e6)))
     }
-    fields += stats.latency.summary(prefix: "latency") + h.cpuFields(used) + h.errorFields(stats)
-    if let failure { fields.append(("failure", .string("\(failure)"))) }
-    printResult(fields)
-    for client in clients { client.loop.execute { client.close() } }
-    if let failure { throw failure }
+    defer { for client in clients { client.loop.execute { client.close() } } }
+    try h.report(fields, stats: stats, used: used, failure: failure)
 }

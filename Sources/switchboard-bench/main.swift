@@ -96,13 +96,11 @@ struct Echo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "C WebSocket clients, each sending a message and waiting for its echo, for a fixed time.")
     @OptionGroup var common: CommonOptions
-    @Option(help: "Clients.") var clients = 100
-    @Option(help: "Measured seconds.") var duration = 10.0
-    @Option(help: "Seconds of warm-up before measuring.") var warmup = 1.0
+    @OptionGroup var load: LoadOptions
     @Option(help: "Messages per second per client (paced, open loop); 0 sends on each echo (closed loop).") var rate = 0.0
 
     func run() throws {
-        try withHarness(common) { try runEcho($0, clients: clients, duration: duration, warmup: warmup, rate: rate) }
+        try withHarness(common) { try runEcho($0, clients: load.clients, duration: load.duration, warmup: load.warmup, rate: rate) }
     }
 }
 
@@ -110,13 +108,18 @@ struct Polling: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "C long-polling clients (xhr-polling / Engine.IO polling), each posting a message and polling for its echo.")
     @OptionGroup var common: CommonOptions
+    @OptionGroup var load: LoadOptions
+
+    func run() throws {
+        try withHarness(common) { try runPolling($0, clients: load.clients, duration: load.duration, warmup: load.warmup) }
+    }
+}
+
+/// How many clients a timed scenario runs, and for how long.
+struct LoadOptions: ParsableArguments {
     @Option(help: "Clients.") var clients = 100
     @Option(help: "Measured seconds.") var duration = 10.0
     @Option(help: "Seconds of warm-up before measuring.") var warmup = 1.0
-
-    func run() throws {
-        try withHarness(common) { try runPolling($0, clients: clients, duration: duration, warmup: warmup) }
-    }
 }
 
 Bench.main()

@@ -18,14 +18,17 @@ struct KnownSessions: SessionDirectory {
 /// The router's decisions, value in and value out: no socket, no channel (docs/protocol.md §3, §6, §7).
 @Suite("router")
 struct RouterTests {
-    let router = Router(
-        resource: "socket.io",
-        transports: TransportRegistry(
-            SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all + SwitchboardJSONPPollingTransports.all
-                + SwitchboardServerEventsTransports.all),
-        origins: OriginPolicy(patterns: ["good.example:*"]),
-        maxBodySize: 1000,
-        maxSessions: 10)
+    let router: Router = {
+        var options = ListenerOptions()
+        options.origins = ["good.example:*"]
+        options.maxHttpBufferSize = 1000
+        options.maxSessions = 10
+        return Router(
+            options: options,
+            transports: TransportRegistry(
+                SwitchboardWebSocketTransports.all + SwitchboardXHRPollingTransports.all + SwitchboardJSONPPollingTransports.all
+                    + SwitchboardServerEventsTransports.all))
+    }()
 
     func route(_ method: HTTPMethod, _ uri: String, _ headers: [(String, String)] = [], sessions: KnownSessions = KnownSessions())
         -> Router.Decision

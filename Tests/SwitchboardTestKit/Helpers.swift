@@ -25,6 +25,9 @@ public func formURLEncode(_ string: String) -> String {
 
 /// Polls `condition` every `interval` until it returns true; throws `TestKitError.timeout` if it
 /// is still false after `timeout`. The condition runs in the caller's isolation.
+///
+/// The test suites' one real-time wait: end-to-end tests watch real servers over real sockets,
+/// which move in real time. Timers are tested in virtual time instead (`advanceTime`).
 public func eventually(
     timeout: Duration = .seconds(15),
     interval: Duration = .milliseconds(10),

@@ -289,6 +289,9 @@ public final class WebSocketTestClient: Sendable {
     /// True once the TCP connection is closed.
     public var isClosed: Bool { self.connection.isClosed }
 
+    /// True while a `receive` call waits.
+    public var isReceiving: Bool { self.state.withLockedValue { $0.receiving } }
+
     // MARK: internals
 
     private func beginReceiving() throws {

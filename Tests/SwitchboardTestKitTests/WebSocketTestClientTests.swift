@@ -202,7 +202,7 @@ import Testing
         try await withHTTPServer { server in
             let ws = try await WebSocketTestClient.connect(port: server.port, path: "/ws")
             let waiting = Task { try await ws.receive(timeout: .seconds(30)) }
-            try await Task.sleep(for: .milliseconds(50))
+            try await eventually { ws.isReceiving }
             await #expect(throws: TestKitError.invalidState("concurrent receive calls")) {
                 try await ws.receive(timeout: .milliseconds(50))
             }
