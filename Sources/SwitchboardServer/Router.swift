@@ -43,6 +43,9 @@ struct Router: Sendable {
         case refuse(Refusal)
         /// Answer a CORS preflight `204` with these headers.
         case preflight(HTTPHeaders)
+        /// `HEAD` on a known session's path: answer `200`, empty (a client asks whether its
+        /// session is still there before it re-attaches).
+        case sessionExists(cors: HTTPHeaders)
         /// Client data for a known session: read the body (at most `maxHttpBufferSize`), then deliver it.
         case receive(sessionId: String, cors: HTTPHeaders)
         /// Open a poll or a stream.
@@ -102,6 +105,8 @@ struct Router: Sendable {
             sessionId = value.split(separator: ".").first.map(String.init)
         }
         let unknownSession = sessionId.map { !sessions.contains(sessionId: $0) } ?? false
+        var allow = cors
+        allow.add(name: "Allow", value: descriptor.kind == .upgrade ? "GET, HEAD, OPTIONS" : "GET, HEAD, POST, OPTIONS")
 
         switch head.method {
         case .OPTIONS:
@@ -112,9 +117,12 @@ struct Router: Sendable {
             }
             headers.add(name: "Access-Control-Max-Age", value: "86400")
             return .preflight(headers)
+        case .HEAD:
+            guard sessionId != nil, !unknownSession else { return refuse(.notFound, "unknown session", cors: cors) }
+            return .sessionExists(cors: cors)
         case .POST:
             guard descriptor.kind != .upgrade else {
-                return refuse(.methodNotAllowed, "\(name) takes no POST: its messages travel over the socket", cors: cors)
+                return refuse(.methodNotAllowed, "\(name) takes no POST: its messages travel over the socket", cors: allow)
             }
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > options.maxHttpBufferSize {
                 return refuse(.payloadTooLarge, "body larger than \(options.maxHttpBufferSize) bytes", close: true, cors: cors)
@@ -140,7 +148,7 @@ struct Router: Sendable {
             }
             return .connect(Connection(transport: name, sessionId: sessionId, index: path.index, cors: cors))
         default:
-            return refuse(.methodNotAllowed, "method \(head.method) is not allowed here", cors: cors)
+            return refuse(.methodNotAllowed, "method \(head.method) is not allowed here", cors: allow)
         }
     }
 

@@ -146,6 +146,9 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .preflight(let headers):
             state = .skipping
             respond(context, head, .noContent, headers: headers, body: nil)
+        case .sessionExists(let cors):
+            state = .skipping
+            respond(context, head, .ok, headers: cors, body: nil)
         case .receive(let sessionId, let cors):
             state = .reading(Request(head: head, sessionId: sessionId, cors: cors))
         case .connect, .legacyUpgrade:

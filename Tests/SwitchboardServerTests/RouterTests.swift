@@ -103,13 +103,23 @@ struct RouterTests {
         let large = refusal(route(.POST, "/socket.io/xhr-polling/known/send", [("Content-Length", "1001")]))
         #expect(large?.status == .payloadTooLarge)
         #expect(large?.close == true)
-        #expect(refusal(route(.POST, "/socket.io/websocket/known"))?.status == .methodNotAllowed)
+        let socketPost = refusal(route(.POST, "/socket.io/websocket/known"))
+        #expect(socketPost?.status == .methodNotAllowed)
+        #expect(socketPost?.headers["Allow"] == ["GET, HEAD, OPTIONS"])
+    }
+
+    @Test("HEAD on a session's path tells whether the session exists, on every kind of transport")
+    func sessionProbe() {
+        #expect(route(.HEAD, "/socket.io/websocket/known") == .sessionExists(cors: [:]))
+        #expect(route(.HEAD, "/socket.io/xhr-polling/known/123") == .sessionExists(cors: [:]))
+        #expect(refusal(route(.HEAD, "/socket.io/websocket/gone"))?.status == .notFound)
+        #expect(refusal(route(.HEAD, "/socket.io/xhr-polling"))?.status == .notFound)
     }
 
     @Test("other methods get 405; OPTIONS is a CORS preflight")
     func methods() {
-        #expect(refusal(route(.PUT, "/socket.io/xhr-polling/known"))?.status == .methodNotAllowed)
-        #expect(refusal(route(.HEAD, "/socket.io/xhr-polling/known"))?.status == .methodNotAllowed)
+        #expect(refusal(route(.PUT, "/socket.io/xhr-polling/known"))?.headers["Allow"] == ["GET, HEAD, POST, OPTIONS"])
+        #expect(refusal(route(.DELETE, "/socket.io/websocket/known"))?.headers["Allow"] == ["GET, HEAD, OPTIONS"])
         guard case .preflight(let headers) = route(.OPTIONS, "/socket.io/xhr-polling/known/send",
             [("Origin", "http://good.example:80"), ("Access-Control-Request-Headers", "content-type")])
         else { return #expect(Bool(false), "a preflight") }

@@ -405,12 +405,15 @@
     this.emit('reconnecting', delay, this.attempts);
     this.timer = setTimeout(function () { self.resume(); }, delay);
   };
-  // Re-attaches with the SID: first asks whether the session is still there (an empty POST: 404
-  // when the server's grace is over), then opens the same kind of transport on it.
+  // Re-attaches with the SID: first asks whether the session is still there (HEAD on its path:
+  // 404 when the server's grace is over, docs/protocol.md §3), then opens the same kind of
+  // transport on it.
   Socket.prototype.resume = function () {
     var self = this, old = this.transport, t = this.make(old.type, old.sessionid);
     this.transport = t;
-    t.post('').then(function (r) {
+    fetch(t.base() + '/' + t.sessionid, {
+      method: 'HEAD', mode: t.noCors ? 'no-cors' : 'cors', credentials: 'include'
+    }).then(function (r) {
       if (t !== self.transport) return;
       if (r.status === 404) return self.end();
       if (!r.ok && r.type !== 'opaque') throw new Error(r.status);
