@@ -20,9 +20,7 @@ public struct TemplateSet: Sendable {
     /// Every template the generator renders, with the names its view provides.
     static let schemas: [String: ViewSchema] = [
         "header": ViewSchema(prototype: HeaderView.prototype),
-        "option-support": ViewSchema(prototype: OptionSupportView.prototype),
         "options": ViewSchema(prototype: OptionsView.prototype),
-        "handler-entry": ViewSchema(prototype: HandlerEntryView.prototype),
         "events": ViewSchema(prototype: EventsView.prototype),
         "transport": ViewSchema(prototype: TransportView.prototype),
         "transport-module": ViewSchema(prototype: TransportModuleView.prototype),
