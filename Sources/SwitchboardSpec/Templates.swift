@@ -9,9 +9,7 @@ public struct TemplateFile: Sendable, Hashable {
     public var contents: String
 
     public init(path: String, name: String, contents: String) {
-        self.path = path
-        self.name = name
-        self.contents = contents
+        (self.path, self.name, self.contents) = (path, name, contents)
     }
 }
 

@@ -42,14 +42,11 @@ private enum DemoMode: String, Sendable, CaseIterable, OptionEnum {
 @Suite struct OptionParsingTests {
     @Test func eachTypeReadsItsTextForm() throws {
         var options = DemoOptions()
-        try options.set("name", to: "y")
-        try options.set("count", to: "-7")
-        try options.set("enabled", to: "No")
-        try options.set("delay", to: "1500")
-        try options.set("tags", to: " a ,, b c ,")
-        try options.set("mode", to: "json-string")
-        try options.set("limit", to: "9")
-        try options.set("perTransport", to: "xhr-polling.duration=20")
+        let texts = [
+            "name": "y", "count": "-7", "enabled": "No", "delay": "1500", "tags": " a ,, b c ,", "mode": "json-string",
+            "limit": "9", "perTransport": "xhr-polling.duration=20",
+        ]
+        for (key, text) in texts { try options.set(key, to: text) }
         #expect(options.name == "y" && options.count == -7 && !options.enabled)
         #expect(options.delay == .milliseconds(1500))
         #expect(options.tags == ["a", "b c"])

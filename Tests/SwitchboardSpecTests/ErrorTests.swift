@@ -306,18 +306,13 @@ private let poll = """
             module: Core
             description: A demo.
             options:
-              mode:
-                type: enum
-                typeName: Mode
-                values: [fast]
-                default: fast
-                description: A mode.
+              mode: {type: enum, typeName: Mode, values: [fast], default: fast, description: A mode.}
 
             """
         let second = first.replacingOccurrences(of: "Demo", with: "Other")
         #expect(
             errors([SpecFile(path: "Specs/a.yaml", contents: first), SpecFile(path: "Specs/b.yaml", contents: second)]) == [
-                "Specs/b.yaml:6:11: error: enum type 'Mode' is already declared in module Core at Specs/a.yaml:6:11"
+                "Specs/b.yaml:5:16: error: enum type 'Mode' is already declared in module Core at Specs/a.yaml:5:16"
             ])
     }
 
