@@ -204,7 +204,9 @@ extension SettableOptions {
     public static var optionHelp: [(key: String, type: String, defaultValue: String, description: String)] {
         let defaults = Self()
         return optionFields.compactMap { field in
-            field.type.map { (key: field.key, type: $0, defaultValue: field.text(defaults), description: field.description) }
+            field.type.map {
+                (key: field.key, type: $0, defaultValue: field.text(defaults), description: field.description)
+            }
         }
     }
 

@@ -145,7 +145,8 @@ public struct Generator: Sendable {
             case (.logger, _):
                 let logger = "Logger(label: \"switchboard\")"
                 (defaultExpression, defaultDoc) = (logger, "`\(logger)`")
-            case (.transportOptions, _): (defaultExpression, defaultDoc) = ("[:]", "none (each transport's spec defaults)")
+            case (.transportOptions, _):
+                (defaultExpression, defaultDoc) = ("[:]", "none (each transport's spec defaults)")
             case (_, .some(let value)):
                 let text = Self.text(value)
                 (defaultExpression, defaultDoc) = (Self.expression(value), text.isEmpty ? "empty" : "`\(text)`")

@@ -140,7 +140,9 @@ struct Rule {
 
     /// `unknown <what> '<value>' (expected one of: ...)` unless the value is one of `values`.
     static func oneOf(_ what: String, _ values: [String]) -> Rule {
-        Rule { values.contains($0) ? nil : "unknown \(what) '\($0)' (expected one of: \(values.joined(separator: ", ")))" }
+        Rule {
+            values.contains($0) ? nil : "unknown \(what) '\($0)' (expected one of: \(values.joined(separator: ", ")))"
+        }
     }
 
     static func typeName(_ what: String) -> Rule { must(what, be: "a Swift type name", SwiftNames.isTypeName) }

@@ -23,7 +23,8 @@ public enum SpecLoader {
             switch (keys.contains("component"), keys.contains("transport")) {
             case (true, false): ComponentParser.parse(root, reader).map { components.append($0) }
             case (false, true): TransportParser.parse(root, reader).map { transports.append($0) }
-            case (true, true): reader.error("a spec has either a 'component:' or a 'transport:' key, not both", at: root)
+            case (true, true):
+                reader.error("a spec has either a 'component:' or a 'transport:' key, not both", at: root)
             case (false, false):
                 reader.error("missing required key 'component' or 'transport' (the two kinds of spec)", at: root)
             }
@@ -47,7 +48,8 @@ public enum SpecLoader {
         let at = { (mark: Mark) in SourceLocation(path: file.path, line: mark.line, column: mark.column) }
         do {
             if let node = try Yams.compose(yaml: file.contents) { return node }
-            reader.diagnostics.error("empty spec: expected a mapping with a 'component:' or 'transport:' key", at: start)
+            reader.diagnostics.error(
+                "empty spec: expected a mapping with a 'component:' or 'transport:' key", at: start)
         } catch YamlError.scanner(let context, let problem, let mark, _),
             YamlError.parser(let context, let problem, let mark, _),
             YamlError.composer(let context, let problem, let mark, _)
@@ -91,7 +93,8 @@ enum ComponentParser {
                 root, "a component spec", allowed: keys, required: ["component", "module", "description"],
                 reader: reader)
         else { return nil }
-        let name = fields.string("component", .must("component", be: "a Swift type name (like Listener)", SwiftNames.isTypeName))
+        let name = fields.string(
+            "component", .must("component", be: "a Swift type name (like Listener)", SwiftNames.isTypeName))
         let module = fields.string("module", .module)
         let description = fields.string("description")
         var options: [OptionSpec] = []
@@ -101,12 +104,14 @@ enum ComponentParser {
             options.append(option)
             typeNodes[option.name] = typeNode
         }
-        let events = fields.mapping("events").compactMap { key, value in parseEvent(key, value, reader).map { (key, $0) } }
-            .droppingRepeats(by: { SwiftNames.lowerCamel($0.1.name) }) { event, first in
-                reader.error(
-                    "event '\(event.1.name)' has the same Swift name '\(SwiftNames.lowerCamel(event.1.name))' as event '\(first.1.name)'",
-                    at: event.0)
-            }.map(\.1)
+        let parsedEvents = fields.mapping("events").compactMap { key, value in
+            parseEvent(key, value, reader).map { (key: key, spec: $0, swiftName: SwiftNames.lowerCamel($0.name)) }
+        }
+        let events = parsedEvents.droppingRepeats(by: \.swiftName) { event, first in
+            reader.error(
+                "event '\(event.spec.name)' has the same Swift name '\(event.swiftName)' as event '\(first.spec.name)'",
+                at: event.key)
+        }.map(\.spec)
         guard let name, let module, let description, let nameNode = fields["component"] else { return nil }
         let spec = ComponentSpec(
             name: name, module: module, description: description, options: options, events: events,
@@ -137,10 +142,11 @@ enum ComponentParser {
             guard let enumName, let values else { return nil }
             type = .enumeration(typeName: enumName, values: values)
         }
-        if !type.takesDefault {
-            for (key, problem) in [("optional", "cannot be optional"), ("default", "takes no default (it has a fixed one)")] {
-                if let keyNode = fields.keyNode(key) { reader.error("an option of type \(typeName) \(problem)", at: keyNode) }
-            }
+        if !type.takesDefault, let keyNode = fields.keyNode("optional") {
+            reader.error("an option of type \(typeName) cannot be optional", at: keyNode)
+        }
+        if !type.takesDefault, let keyNode = fields.keyNode("default") {
+            reader.error("an option of type \(typeName) takes no default (it has a fixed one)", at: keyNode)
         }
         let optional = type.takesDefault && fields.bool("optional") == true
         var defaultValue: OptionValue?
@@ -168,7 +174,8 @@ enum ComponentParser {
         for (index, value) in values.enumerated() {
             let caseName = SwiftNames.lowerCamel(value)
             let problem =
-                !SwiftNames.isIdentifier(caseName) ? "enum value '\(value)' cannot be a Swift case name"
+                !SwiftNames.isIdentifier(caseName)
+                ? "enum value '\(value)' cannot be a Swift case name"
                 : !seen.insert(caseName).inserted ? "enum value '\(value)' is listed twice" : nil
             if let problem {
                 reader.error(problem, at: node.sequence.map { $0[index] } ?? node)
@@ -281,14 +288,20 @@ enum TransportParser {
 
         // Framing.
         let headers = fields.mapping("headers").compactMap { key, value -> TransportSpec.Header? in
-            guard let name = reader.string(key, "header name"), let value = reader.string(value, name) else { return nil }
+            guard let name = reader.string(key, "header name"), let value = reader.string(value, name) else {
+                return nil
+            }
             return .init(name: name, value: value)
         }
         let prelude = fields.string("prelude") ?? ""
         let padding = fields.string("padding") ?? " "
         var padTo = 0
         if let value = fields.int("padTo") {
-            if value < 0 { fields.error("'padTo' must be 0 or more, found \(value)", at: "padTo") } else { padTo = value }
+            if value < 0 {
+                fields.error("'padTo' must be 0 or more, found \(value)", at: "padTo")
+            } else {
+                padTo = value
+            }
             if value > 0, prelude.utf8.count > value {
                 fields.error("prelude is \(prelude.utf8.count) bytes, longer than padTo \(value)", at: "padTo")
             }
@@ -317,9 +330,10 @@ enum TransportParser {
     }
 
     static func isTransportName(_ name: String) -> Bool {
-        name.first.map(\.isLowercase) == true && name.split(separator: "-", omittingEmptySubsequences: false).allSatisfy {
-            !$0.isEmpty && $0.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
-        }
+        name.first.map(\.isLowercase) == true
+            && name.split(separator: "-", omittingEmptySubsequences: false).allSatisfy {
+                !$0.isEmpty && $0.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+            }
     }
 
     /// `/{resource}/xhr-polling[/{sid}][/{timestamp}]` → `["sid", "timestamp"]`.
@@ -340,10 +354,14 @@ enum TransportParser {
             }
             let segment = String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close])
             rest = rest[rest.index(after: close)...]
-            let problem =
-                !SwiftNames.isIdentifier(segment) ? "url: path segment '{\(segment)}' must be a plain name"
-                : segments.contains(segment) ? "url: path segment '{\(segment)}' appears twice"
-                : optional && !rest.hasPrefix("]") ? "url: missing ']' after '{\(segment)}'" : nil
+            var problem: String?
+            if !SwiftNames.isIdentifier(segment) {
+                problem = "url: path segment '{\(segment)}' must be a plain name"
+            } else if segments.contains(segment) {
+                problem = "url: path segment '{\(segment)}' appears twice"
+            } else if optional && !rest.hasPrefix("]") {
+                problem = "url: missing ']' after '{\(segment)}'"
+            }
             if let problem {
                 error(problem)
                 return nil
@@ -381,16 +399,18 @@ private struct CrossChecker {
                 "component '\(component.spec.name)' is already defined at \(reader(first.spec.file).location(first.nameNode))",
                 at: component.nameNode)
         }
+        typealias EnumType = (file: SpecFile, module: String, name: String, key: String, node: Node)
         let enumTypes = components.flatMap { component in
-            component.spec.options.compactMap { option -> (ParsedComponent, typeName: String, node: Node)? in
-                guard case .enumeration(let typeName, _) = option.type else { return nil }
-                return component.typeNodes[option.name].map { (component, typeName, $0) }
+            component.spec.options.compactMap { option -> EnumType? in
+                guard case .enumeration(let name, _) = option.type, let node = component.typeNodes[option.name]
+                else { return nil }
+                let module = component.spec.module
+                return (component.spec.file, module, name, "\(module).\(name)", node)
             }
         }
-        _ = enumTypes.droppingRepeats(by: { "\($0.0.spec.module).\($0.typeName)" }) { type, first in
-            let position = reader(first.0.spec.file).location(first.node)
-            reader(type.0.spec.file).error(
-                "enum type '\(type.typeName)' is already declared in module \(type.0.spec.module) at \(position)",
+        _ = enumTypes.droppingRepeats(by: \.key) { type, first in
+            reader(type.file).error(
+                "enum type '\(type.name)' is already declared in module \(type.module) at \(reader(first.file).location(first.node))",
                 at: type.node)
         }
         let transportComponent = components.first { $0.spec.name == SpecSet.transportComponent }?.spec
@@ -419,7 +439,9 @@ private struct CrossChecker {
             let r = reader(spec.file)
             guard let transportComponent else {
                 if !transport.optionNodes.isEmpty, let key = transport.optionsKey {
-                    r.error("transport options need a component '\(SpecSet.transportComponent)' that declares them", at: key)
+                    r.error(
+                        "transport options need a component '\(SpecSet.transportComponent)' that declares them", at: key
+                    )
                 }
                 return spec
             }

@@ -83,7 +83,8 @@ struct Generate: ParsableCommand {
 struct Docs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Writes the reference pages of docs/ from the specs.",
-        discussion: "Each page is written only if its content changed; transport pages of transports that no longer exist are removed."
+        discussion:
+            "Each page is written only if its content changed; transport pages of transports that no longer exist are removed."
     )
 
     @OptionGroup var inputs: Inputs
@@ -98,7 +99,8 @@ struct Docs: ParsableCommand {
             return try DocsGenerator(specs: specs, templateFiles: files, directory: inputs.templates)
         }
         guard let pages = docs?.pages() else { return }
-        for (path, text) in pages.sorted(by: { $0.key < $1.key }) where try writeIfChanged(text, to: output + "/" + path) {
+        for (path, text) in pages.sorted(by: { $0.key < $1.key })
+        where try writeIfChanged(text, to: output + "/" + path) {
             print("wrote \(output)/\(path)")
         }
         let transportPages = output + "/transports"

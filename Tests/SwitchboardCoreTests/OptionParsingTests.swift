@@ -82,11 +82,13 @@ private enum DemoMode: String, Sendable, CaseIterable, OptionEnum {
 
     @Test func helpListsTheSettableOptionsWithTheirDefaultsAsText() {
         let help = DemoOptions.optionHelp
-        #expect(help.map(\.key) == ["name", "count", "enabled", "delay", "tags", "mode", "limit", "label", "perTransport"])
-        #expect(help.map(\.type) == [
-            "string", "int", "bool", "milliseconds", "strings (comma-separated)", "fast|json-string", "int", "string",
-            "<transport>.<option>=<value>",
-        ])
+        #expect(
+            help.map(\.key) == ["name", "count", "enabled", "delay", "tags", "mode", "limit", "label", "perTransport"])
+        #expect(
+            help.map(\.type) == [
+                "string", "int", "bool", "milliseconds", "strings (comma-separated)", "fast|json-string",
+                "int", "string", "<transport>.<option>=<value>",
+            ])
         #expect(help.map(\.defaultValue) == ["x", "3", "true", "250", "a,b", "fast", "", "l", ""])
         #expect(help.first?.description == "A name.")
     }
