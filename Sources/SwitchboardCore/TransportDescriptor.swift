@@ -133,16 +133,3 @@ public struct TransportRegistry: Sendable {
         transports.first { $0.descriptor.name == name }
     }
 }
-
-/// A value given for an option that the option cannot take.
-public struct OptionError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var key: String
-    public var value: String
-    public var reason: String
-    public init(key: String, value: String, reason: String) {
-        self.key = key
-        self.value = value
-        self.reason = reason
-    }
-    public var description: String { "option \(key)=\(value): \(reason)" }
-}

@@ -5,9 +5,7 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var column: Int
 
     public init(path: String, line: Int, column: Int) {
-        self.path = path
-        self.line = line
-        self.column = column
+        (self.path, self.line, self.column) = (path, line, column)
     }
 
     /// `path:line:col`

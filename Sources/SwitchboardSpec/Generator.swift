@@ -1,8 +1,9 @@
 /// Renders the generated Swift file of one target from a ``SpecSet`` and the Swift templates.
 ///
 /// A target gets every role that applies to it, in one file (`<Target>+Spec.generated.swift`):
-/// - the components whose `module` is the target (options, enums, events); `HandlerEntry` and the
-///   enum types that a dependency's components already declare are imported from it, not repeated;
+/// - the components whose `module` is the target (options, enums, events), as tables and bindings
+///   of the option and handler types of ``coreModule``; the enum types that a dependency's
+///   components already declare are imported from it, not repeated;
 /// - the transports whose `module` is the target (descriptors and the module's transport list);
 /// - when its recursive dependencies include ``serverModule``, it is a host: a
 ///   `TransportRegistry.linked` of every transport whose module it links.
@@ -37,13 +38,10 @@ public struct Generator: Sendable {
     public func generate(target: String, dependencies: [String]) -> String {
         let dependencies = Set(dependencies)
         let components = specs.components.filter { $0.module == target }
-        // What the target's dependencies already declare is imported, not declared again: `HandlerEntry`
-        // comes from the first module with events (its dependencies have none), and an enum type from
-        // the module whose component declares it (e.g. `PayloadProtocol` of SwitchboardCore).
-        let inherited = specs.components.filter { $0.module != target && dependencies.contains($0.module) }
-        let handlerEntryModules = Set(inherited.filter { !$0.events.isEmpty }.map(\.module))
+        // An enum type that the target's dependencies already declare is imported, not declared
+        // again, from the module whose component declares it (e.g. `PayloadProtocol` of SwitchboardCore).
         var inheritedEnums: [String: String] = [:]
-        for component in inherited {
+        for component in specs.components where component.module != target && dependencies.contains(component.module) {
             for case .enumeration(let typeName, _) in component.options.map(\.type) {
                 inheritedEnums[typeName] = component.module
             }
@@ -73,7 +71,6 @@ public struct Generator: Sendable {
             imports.insert("NIOCore")
         }
         if !components.isEmpty || !transports.isEmpty || !hostTransports.isEmpty { imports.insert(Self.coreModule) }
-        if components.contains(where: { !$0.events.isEmpty }) { imports.formUnion(handlerEntryModules) }
         for case .enumeration(let typeName, _) in options.map(\.type) {
             if let module = inheritedEnums[typeName] { imports.insert(module) }
         }
@@ -93,14 +90,7 @@ public struct Generator: Sendable {
             view.enums.removeAll { inheritedEnums[$0.typeName] != nil }
             pieces.append(templates.render("options", view))
         }
-        if options.contains(where: { $0.type == .strings }) {
-            pieces.append(templates.render("option-support", OptionSupportView(needsListSplitting: true)))
-        }
-        let eventComponents = components.filter { !$0.events.isEmpty }
-        if !eventComponents.isEmpty, handlerEntryModules.isEmpty {
-            pieces.append(templates.render("handler-entry", HandlerEntryView(module: target)))
-        }
-        for component in eventComponents {
+        for component in components where !component.events.isEmpty {
             pieces.append(templates.render("events", eventsView(component)))
         }
         for transport in transports {
@@ -148,37 +138,21 @@ public struct Generator: Sendable {
 
     func optionsView(_ component: ComponentSpec) -> OptionsView {
         let typeName = component.name + "Options"
-        let transportOptionsType = SpecSet.transportComponent + "Options"
         var enums: [OptionsView.EnumType] = []
         let options = component.options.map { option -> OptionsView.Option in
-            let swiftType =
-                Self.swiftType(option.type, transportOptionsType: transportOptionsType) + (option.optional ? "?" : "")
-            let defaultExpression: String
-            let defaultText: String
-            let defaultDoc: String
+            let (defaultExpression, defaultDoc): (String, String)
             switch (option.type, option.defaultValue) {
             case (.logger, _):
-                defaultExpression = "Logger(label: \"switchboard\")"
-                defaultText = ""
-                defaultDoc = "`Logger(label: \"switchboard\")`"
+                let logger = "Logger(label: \"switchboard\")"
+                (defaultExpression, defaultDoc) = (logger, "`\(logger)`")
             case (.transportOptions, _):
-                defaultExpression = "[:]"
-                defaultText = ""
-                defaultDoc = "none (each transport's spec defaults)"
+                (defaultExpression, defaultDoc) = ("[:]", "none (each transport's spec defaults)")
             case (_, .some(let value)):
-                defaultExpression = Self.expression(value)
-                defaultText = Self.text(value)
-                defaultDoc = defaultText.isEmpty ? "empty" : "`\(defaultText)`"
-            case (_, .none):
-                defaultExpression = "nil"
-                defaultText = ""
-                defaultDoc = "`nil`"
+                let text = Self.text(value)
+                (defaultExpression, defaultDoc) = (Self.expression(value), text.isEmpty ? "empty" : "`\(text)`")
+            case (_, .none): (defaultExpression, defaultDoc) = ("nil", "`nil`")
             }
-            var enumTypeName = ""
-            var enumValues = ""
             if case .enumeration(let name, let values) = option.type {
-                enumTypeName = name
-                enumValues = values.joined(separator: ", ")
                 enums.append(
                     .init(
                         docLines: DocLine.lines("The values of ``\(typeName)/\(option.name)``."),
@@ -198,35 +172,18 @@ public struct Generator: Sendable {
                 docLines: DocLine.lines(description + " Default: \(defaultDoc)."),
                 identifier: SwiftNames.identifier(option.name),
                 keyLiteral: SwiftNames.stringLiteral(option.name),
-                swiftType: swiftType,
+                swiftType: Self.swiftType(option.type) + (option.optional ? "?" : ""),
                 defaultExpression: defaultExpression,
-                isString: option.type == .string,
-                isInt: option.type == .int,
-                isBool: option.type == .bool,
-                isMilliseconds: option.type == .milliseconds,
-                isStrings: option.type == .strings,
-                isEnum: !enumTypeName.isEmpty,
-                isLogger: option.type == .logger,
-                isTransportOptions: option.type == .transportOptions,
-                enumTypeName: enumTypeName,
-                enumReasonLiteral: SwiftNames.stringLiteral("expected one of: " + enumValues),
-                transportOptionsType: transportOptionsType,
-                settable: option.type != .logger,
-                isOptional: option.optional,
-                helpTypeLiteral: SwiftNames.stringLiteral(Self.helpType(option.type)),
-                helpDefaultLiteral: SwiftNames.stringLiteral(defaultText),
-                helpDescriptionLiteral: SwiftNames.stringLiteral(
-                    description.split(whereSeparator: { $0 == "\n" }).joined(separator: " ")
-                )
+                field: Self.field(option),
+                descriptionLiteral: SwiftNames.stringLiteral(
+                    description.split(whereSeparator: { $0 == "\n" }).joined(separator: " "))
             )
         }
         return OptionsView(
-            docLines: DocLine.lines(component.description), typeName: typeName, options: options, enums: enums,
-            hasOptionalOptions: options.contains { $0.isOptional }
-        )
+            docLines: DocLine.lines(component.description), typeName: typeName, options: options, enums: enums)
     }
 
-    static func swiftType(_ type: OptionType, transportOptionsType: String) -> String {
+    static func swiftType(_ type: OptionType) -> String {
         switch type {
         case .string: "String"
         case .int: "Int"
@@ -235,20 +192,16 @@ public struct Generator: Sendable {
         case .strings: "[String]"
         case .enumeration(let typeName, _): typeName
         case .logger: "Logger"
-        case .transportOptions: "[String: \(transportOptionsType)]"
+        case .transportOptions: "[String: \(SpecSet.transportComponent)Options]"
         }
     }
 
-    static func helpType(_ type: OptionType) -> String {
-        switch type {
-        case .string: "string"
-        case .int: "int"
-        case .bool: "bool"
-        case .milliseconds: "milliseconds"
-        case .strings: "strings (comma-separated)"
-        case .enumeration(_, let values): values.joined(separator: "|")
-        case .logger: "logger"
-        case .transportOptions: "<transport>.<option>=<value>"
+    /// The `OptionField` factory that sets and shows an option of this kind.
+    static func field(_ option: OptionSpec) -> String {
+        switch option.type {
+        case .logger: "textless"
+        case .transportOptions: "perTransport"
+        default: option.optional ? "optional" : "value"
         }
     }
 
@@ -287,9 +240,9 @@ public struct Generator: Sendable {
                 nameLiteral: SwiftNames.stringLiteral(event.name),
                 emitName: "emit" + SwiftNames.upperCamel(event.name),
                 handlerType: "@Sendable (" + event.payload.map(\.type).joined(separator: ", ") + ") -> Void",
-                parameters: event.payload.enumerated().map {
-                    .init(identifier: SwiftNames.identifier($1.name), type: $1.type, isFirst: $0 == 0)
-                }
+                parameters: event.payload.map { "_ \(SwiftNames.identifier($0.name)): \($0.type)" }
+                    .joined(separator: ", "),
+                arguments: event.payload.map { SwiftNames.identifier($0.name) }.joined(separator: ", ")
             )
         }
         let first = component.events[0]

@@ -63,10 +63,17 @@ struct NodeReader {
         }
     }
 
-    func string(_ node: Node, _ key: String) -> String? {
-        if let scalar = node.scalar, Tag.Name(rawValue: node.tag.rawValue) == .str { return scalar.string }
-        error("'\(key)' must be a string, found \(describe(node))", at: node)
-        return nil
+    /// The string in `node` when it is one that passes `rule`; otherwise nil, after reporting why.
+    func string(_ node: Node, _ key: String, _ rule: Rule? = nil) -> String? {
+        guard let scalar = node.scalar, Tag.Name(rawValue: node.tag.rawValue) == .str else {
+            error("'\(key)' must be a string, found \(describe(node))", at: node)
+            return nil
+        }
+        if let message = rule?.check(scalar.string) {
+            error(message, at: node)
+            return nil
+        }
+        return scalar.string
     }
 
     func int(_ node: Node, _ key: String) -> Int? {
@@ -119,5 +126,83 @@ struct NodeReader {
             error("'\(key)': options of this type take no value in a spec", at: node)
             return nil
         }
+    }
+}
+
+/// A check of a string value in a spec: the message to report when the value fails it.
+struct Rule {
+    let check: (String) -> String?
+
+    /// `<what> '<value>' must be <description>` unless `test` accepts the value.
+    static func must(_ what: String, be description: String, _ test: @escaping (String) -> Bool) -> Rule {
+        Rule { test($0) ? nil : "\(what) '\($0)' must be \(description)" }
+    }
+
+    /// `unknown <what> '<value>' (expected one of: ...)` unless the value is one of `values`.
+    static func oneOf(_ what: String, _ values: [String]) -> Rule {
+        Rule {
+            values.contains($0) ? nil : "unknown \(what) '\($0)' (expected one of: \(values.joined(separator: ", ")))"
+        }
+    }
+
+    static func typeName(_ what: String) -> Rule { must(what, be: "a Swift type name", SwiftNames.isTypeName) }
+    static func identifier(_ what: String) -> Rule { must(what, be: "a Swift identifier", SwiftNames.isIdentifier) }
+    static var module: Rule { must("module", be: "a Swift target name", SwiftNames.isIdentifier) }
+}
+
+/// The keys of one mapping of a spec, each read with its type and rule; a problem is reported at
+/// the value (a missing required key at the mapping), and every problem is reported, not the first.
+final class Fields {
+    let reader: NodeReader
+    /// The mapping node.
+    let node: Node
+    private let entries: [String: (key: Node, value: Node)]
+    /// Whether a value that is present could not be read.
+    private(set) var failed = false
+
+    /// Reads the keys of the mapping `node` (nil after reporting when it is not a mapping), reporting
+    /// keys not in `allowed` and the absent `required` ones.
+    init?(_ node: Node, _ what: String, allowed: [String], required: [String] = [], reader: NodeReader) {
+        guard let mapping = reader.mapping(node, what) else { return nil }
+        self.reader = reader
+        self.node = node
+        self.entries = reader.entries(of: mapping, allowed: allowed, in: what)
+        require(required)
+    }
+
+    /// The value of `key`, if present.
+    subscript(key: String) -> Node? { entries[key]?.value }
+    /// The key node of `key`, if present.
+    func keyNode(_ key: String) -> Node? { entries[key]?.key }
+
+    func require(_ keys: [String], context: String = "") {
+        reader.require(keys, in: entries, mapping: node, context: context)
+    }
+
+    /// Reports `message` at the value of `key`.
+    func error(_ message: String, at key: String) {
+        if let value = self[key] { reader.error(message, at: value) }
+    }
+
+    private func read<T>(_ key: String, _ get: (Node) -> T?) -> T? {
+        guard let node = self[key] else { return nil }
+        let value = get(node)
+        if value == nil { failed = true }
+        return value
+    }
+
+    func string(_ key: String, _ rule: Rule? = nil) -> String? { read(key) { reader.string($0, key, rule) } }
+    func int(_ key: String) -> Int? { read(key) { reader.int($0, key) } }
+    func bool(_ key: String) -> Bool? { read(key) { reader.bool($0, key) } }
+    func strings(_ key: String) -> [String]? { read(key) { reader.strings($0, key) } }
+
+    /// One of the cases of `T`, by raw value (`unknown <what> ...` otherwise).
+    func choice<T: CaseIterable & RawRepresentable>(_ key: String, _ what: String) -> T? where T.RawValue == String {
+        string(key, .oneOf(what, T.allCases.map(\.rawValue))).flatMap(T.init)
+    }
+
+    /// The pairs of the mapping at `key`, in order; none when absent or not a mapping.
+    func mapping(_ key: String) -> [(key: Node, value: Node)] {
+        read(key) { reader.mapping($0, "'\(key)'").map(Array.init) } ?? []
     }
 }

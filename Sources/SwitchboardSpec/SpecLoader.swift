@@ -14,18 +14,15 @@ public enum SpecLoader {
         for file in files {
             let reader = NodeReader(file: file, diagnostics: diagnostics)
             guard let root = compose(file, reader) else { continue }
-            guard let mapping = root.mapping else {
+            guard let keys = root.mapping?.keys.compactMap({ $0.scalar?.string }) else {
                 reader.error(
                     "a spec must be a mapping with a 'component:' or 'transport:' key, found \(reader.describe(root))",
                     at: root)
                 continue
             }
-            let keys = mapping.keys.compactMap { $0.scalar?.string }
             switch (keys.contains("component"), keys.contains("transport")) {
-            case (true, false):
-                if let component = ComponentParser(reader: reader).parse(root, mapping) { components.append(component) }
-            case (false, true):
-                if let transport = TransportParser(reader: reader).parse(root, mapping) { transports.append(transport) }
+            case (true, false): ComponentParser.parse(root, reader).map { components.append($0) }
+            case (false, true): TransportParser.parse(root, reader).map { transports.append($0) }
             case (true, true):
                 reader.error("a spec has either a 'component:' or a 'transport:' key, not both", at: root)
             case (false, false):
@@ -34,16 +31,12 @@ public enum SpecLoader {
         }
         let specs = CrossChecker(diagnostics: diagnostics).check(components: components, transports: transports)
         guard diagnostics.isEmpty else {
-            let order = Dictionary(
-                files.enumerated().map { ($0.element.path, $0.offset) }, uniquingKeysWith: { a, _ in a })
+            let order = Dictionary(files.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { a, _ in a })
             throw DiagnosticsError(
                 diagnostics.diagnostics.enumerated().sorted { a, b in
                     let (x, y) = (a.element.location, b.element.location)
-                    let (fx, fy) = (order[x.path] ?? Int.max, order[y.path] ?? Int.max)
-                    if fx != fy { return fx < fy }
-                    if x.line != y.line { return x.line < y.line }
-                    if x.column != y.column { return x.column < y.column }
-                    return a.offset < b.offset
+                    return (order[x.path] ?? Int.max, x.line, x.column, a.offset)
+                        < (order[y.path] ?? Int.max, y.line, y.column, b.offset)
                 }.map(\.element)
             )
         }
@@ -51,36 +44,26 @@ public enum SpecLoader {
     }
 
     private static func compose(_ file: SpecFile, _ reader: NodeReader) -> Node? {
+        let start = SourceLocation(path: file.path, line: 1, column: 1)
         let at = { (mark: Mark) in SourceLocation(path: file.path, line: mark.line, column: mark.column) }
         do {
-            guard let node = try Yams.compose(yaml: file.contents) else {
-                reader.diagnostics.error(
-                    "empty spec: expected a mapping with a 'component:' or 'transport:' key",
-                    at: SourceLocation(path: file.path, line: 1, column: 1)
-                )
-                return nil
-            }
-            return node
-        } catch let error as YamlError {
-            switch error {
-            case .scanner(let context, let problem, let mark, _),
-                .parser(let context, let problem, let mark, _),
-                .composer(let context, let problem, let mark, _):
-                var message = "invalid YAML: \(problem)"
-                if let context { message += " (\(context.text) that starts at \(context.mark))" }
-                reader.diagnostics.error(message, at: at(mark))
-            case .duplicatedKeysInMapping(let duplicates, let context):
-                let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-                reader.diagnostics.error("duplicate key \(names)", at: at(context.mark))
-            default:
-                reader.diagnostics.error(
-                    "invalid YAML: \(error)", at: SourceLocation(path: file.path, line: 1, column: 1))
-            }
-            return nil
+            if let node = try Yams.compose(yaml: file.contents) { return node }
+            reader.diagnostics.error(
+                "empty spec: expected a mapping with a 'component:' or 'transport:' key", at: start)
+        } catch YamlError.scanner(let context, let problem, let mark, _),
+            YamlError.parser(let context, let problem, let mark, _),
+            YamlError.composer(let context, let problem, let mark, _)
+        {
+            var message = "invalid YAML: \(problem)"
+            if let context { message += " (\(context.text) that starts at \(context.mark))" }
+            reader.diagnostics.error(message, at: at(mark))
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+            let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            reader.diagnostics.error("duplicate key \(names)", at: at(context.mark))
         } catch {
-            reader.diagnostics.error("invalid YAML: \(error)", at: SourceLocation(path: file.path, line: 1, column: 1))
-            return nil
+            reader.diagnostics.error("invalid YAML: \(error)", at: start)
         }
+        return nil
     }
 }
 
@@ -93,151 +76,95 @@ struct ParsedComponent {
     var typeNodes: [String: Node]
 }
 
-struct ComponentParser {
-    let reader: NodeReader
-
+enum ComponentParser {
     static let keys = ["component", "module", "description", "options", "events"]
     static let optionKeys = ["type", "typeName", "values", "default", "optional", "description"]
     static let eventKeys = ["description", "payload"]
     static let parameterKeys = ["name", "type"]
+    /// The option types other than `enum`, by spec name.
+    static let plainTypes: [String: OptionType] = [
+        "string": .string, "int": .int, "bool": .bool, "milliseconds": .milliseconds, "strings": .strings,
+        "logger": .logger, "transportOptions": .transportOptions,
+    ]
 
-    func parse(_ root: Node, _ mapping: Node.Mapping) -> ParsedComponent? {
-        let entries = reader.entries(of: mapping, allowed: Self.keys, in: "a component spec")
-        reader.require(["component", "module", "description"], in: entries, mapping: root)
-        var name: String?
-        if let node = entries["component"]?.value, let value = reader.string(node, "component") {
-            if SwiftNames.isTypeName(value) {
-                name = value
-            } else {
-                reader.error("component '\(value)' must be a Swift type name (like Listener)", at: node)
-            }
-        }
-        let module = entries["module"].flatMap { moduleName($0.value) }
-        let description = entries["description"].flatMap { reader.string($0.value, "description") }
+    static func parse(_ root: Node, _ reader: NodeReader) -> ParsedComponent? {
+        guard
+            let fields = Fields(
+                root, "a component spec", allowed: keys, required: ["component", "module", "description"],
+                reader: reader)
+        else { return nil }
+        let name = fields.string(
+            "component", .must("component", be: "a Swift type name (like Listener)", SwiftNames.isTypeName))
+        let module = fields.string("module", .module)
+        let description = fields.string("description")
         var options: [OptionSpec] = []
         var typeNodes: [String: Node] = [:]
-        if let node = entries["options"]?.value, let map = reader.mapping(node, "'options'") {
-            for (key, value) in map {
-                if let (option, typeNode) = parseOption(key, value) {
-                    options.append(option)
-                    typeNodes[option.name] = typeNode
-                }
-            }
+        for (key, value) in fields.mapping("options") {
+            guard let (option, typeNode) = parseOption(key, value, reader) else { continue }
+            options.append(option)
+            typeNodes[option.name] = typeNode
         }
-        var events: [EventSpec] = []
-        if let node = entries["events"]?.value, let map = reader.mapping(node, "'events'") {
-            var swiftNames: [String: String] = [:]
-            for (key, value) in map {
-                guard let event = parseEvent(key, value) else { continue }
-                let swiftName = SwiftNames.lowerCamel(event.name)
-                if let other = swiftNames[swiftName] {
-                    reader.error(
-                        "event '\(event.name)' has the same Swift name '\(swiftName)' as event '\(other)'", at: key)
-                    continue
-                }
-                swiftNames[swiftName] = event.name
-                events.append(event)
-            }
+        let parsedEvents = fields.mapping("events").compactMap { key, value in
+            parseEvent(key, value, reader).map { (key: key, spec: $0, swiftName: SwiftNames.lowerCamel($0.name)) }
         }
-        guard let name, let module, let description, let componentNode = entries["component"]?.value else { return nil }
-        return ParsedComponent(
-            spec: ComponentSpec(
-                name: name, module: module, description: description, options: options, events: events,
-                file: reader.file, location: reader.location(root)
-            ),
-            nameNode: componentNode,
-            typeNodes: typeNodes
-        )
+        let events = parsedEvents.droppingRepeats(by: \.swiftName) { event, first in
+            reader.error(
+                "event '\(event.spec.name)' has the same Swift name '\(event.swiftName)' as event '\(first.spec.name)'",
+                at: event.key)
+        }.map(\.spec)
+        guard let name, let module, let description, let nameNode = fields["component"] else { return nil }
+        let spec = ComponentSpec(
+            name: name, module: module, description: description, options: options, events: events,
+            file: reader.file, location: reader.location(root))
+        return ParsedComponent(spec: spec, nameNode: nameNode, typeNodes: typeNodes)
     }
 
-    func moduleName(_ node: Node) -> String? {
-        guard let value = reader.string(node, "module") else { return nil }
-        guard SwiftNames.isIdentifier(value) else {
-            reader.error("module '\(value)' must be a Swift target name", at: node)
-            return nil
-        }
-        return value
-    }
+    static func parseOption(_ key: Node, _ value: Node, _ reader: NodeReader) -> (OptionSpec, Node)? {
+        guard let name = reader.string(key, "option name", .identifier("option name")),
+            let fields = Fields(
+                value, "option '\(name)'", allowed: optionKeys, required: ["type", "description"], reader: reader)
+        else { return nil }
+        let description = fields.string("description")
+        guard let typeName = fields.string("type", .oneOf("option type", OptionType.specNames)),
+            let typeNode = fields["type"]
+        else { return nil }
 
-    func parseOption(_ key: Node, _ value: Node) -> (OptionSpec, Node)? {
-        guard let name = reader.string(key, "option name") else { return nil }
-        guard SwiftNames.isIdentifier(name) else {
-            reader.error("option name '\(name)' must be a Swift identifier", at: key)
-            return nil
-        }
-        guard let map = reader.mapping(value, "option '\(name)'") else { return nil }
-        let entries = reader.entries(of: map, allowed: Self.optionKeys, in: "option '\(name)'")
-        reader.require(["type", "description"], in: entries, mapping: value)
-        let description = entries["description"].flatMap { reader.string($0.value, "description") }
-        guard let typeNode = entries["type"]?.value, let typeName = reader.string(typeNode, "type") else { return nil }
-
-        var type: OptionType
-        switch typeName {
-        case "string": type = .string
-        case "int": type = .int
-        case "bool": type = .bool
-        case "milliseconds": type = .milliseconds
-        case "strings": type = .strings
-        case "logger": type = .logger
-        case "transportOptions": type = .transportOptions
-        case "enum":
-            reader.require(["typeName", "values"], in: entries, mapping: value, context: " (type enum needs it)")
-            var enumName: String?
-            if let node = entries["typeName"]?.value, let value = reader.string(node, "typeName") {
-                if SwiftNames.isTypeName(value) {
-                    enumName = value
-                } else {
-                    reader.error("typeName '\(value)' must be a Swift type name", at: node)
-                }
+        let type: OptionType
+        if let plain = plainTypes[typeName] {
+            type = plain
+            for key in ["typeName", "values"] {
+                if let keyNode = fields.keyNode(key) { reader.error("'\(key)' applies only to type enum", at: keyNode) }
             }
-            var values: [String]?
-            if let node = entries["values"]?.value, let list = reader.strings(node, "values") {
-                values = checkEnumValues(list, node)
-            }
+        } else {
+            fields.require(["typeName", "values"], context: " (type enum needs it)")
+            let enumName = fields.string("typeName", .typeName("typeName"))
+            let values = fields.strings("values").flatMap { enumValues($0, fields["values"]!, reader) }
             guard let enumName, let values else { return nil }
             type = .enumeration(typeName: enumName, values: values)
-        default:
-            reader.error(
-                "unknown option type '\(typeName)' (expected one of: \(OptionType.specNames.joined(separator: ", ")))",
-                at: typeNode
-            )
-            return nil
         }
-        if typeName != "enum" {
-            for key in ["typeName", "values"] {
-                if let entry = entries[key] { reader.error("'\(key)' applies only to type enum", at: entry.key) }
-            }
+        if !type.takesDefault, let keyNode = fields.keyNode("optional") {
+            reader.error("an option of type \(typeName) cannot be optional", at: keyNode)
         }
-        var optional = false
-        if let entry = entries["optional"] {
-            if !type.takesDefault {
-                reader.error("an option of type \(typeName) cannot be optional", at: entry.key)
-            } else if let value = reader.bool(entry.value, "optional") {
-                optional = value
-            }
+        if !type.takesDefault, let keyNode = fields.keyNode("default") {
+            reader.error("an option of type \(typeName) takes no default (it has a fixed one)", at: keyNode)
         }
+        let optional = type.takesDefault && fields.bool("optional") == true
         var defaultValue: OptionValue?
-        if let entry = entries["default"] {
-            if !type.takesDefault {
-                reader.error("an option of type \(typeName) takes no default (it has a fixed one)", at: entry.key)
-            } else {
-                guard let value = reader.optionValue(entry.value, type: type, key: "default") else { return nil }
-                defaultValue = value
-            }
-        } else if type.takesDefault && !optional {
+        if type.takesDefault, let node = fields["default"] {
+            guard let value = reader.optionValue(node, type: type, key: "default") else { return nil }
+            defaultValue = value
+        } else if type.takesDefault, !optional {
             reader.error("missing required key 'default' (an option that is not optional needs one)", at: value)
         }
         guard let description else { return nil }
-        return (
-            OptionSpec(
-                name: name, type: type, optional: optional, defaultValue: defaultValue,
-                description: description, location: reader.location(key)
-            ),
-            typeNode
-        )
+        let option = OptionSpec(
+            name: name, type: type, optional: optional, defaultValue: defaultValue, description: description,
+            location: reader.location(key))
+        return (option, typeNode)
     }
 
-    func checkEnumValues(_ values: [String], _ node: Node) -> [String]? {
+    /// The values of an enum type, when each is a Swift case name listed once.
+    static func enumValues(_ values: [String], _ node: Node, _ reader: NodeReader) -> [String]? {
         guard !values.isEmpty else {
             reader.error("'values' must list at least one value", at: node)
             return nil
@@ -245,76 +172,51 @@ struct ComponentParser {
         var seen: Set<String> = []
         var ok = true
         for (index, value) in values.enumerated() {
-            let item = node.sequence.map { $0[index] } ?? node
-            if !SwiftNames.isIdentifier(SwiftNames.lowerCamel(value)) {
-                reader.error("enum value '\(value)' cannot be a Swift case name", at: item)
-                ok = false
-            } else if !seen.insert(SwiftNames.lowerCamel(value)).inserted {
-                reader.error("enum value '\(value)' is listed twice", at: item)
+            let caseName = SwiftNames.lowerCamel(value)
+            let problem =
+                !SwiftNames.isIdentifier(caseName)
+                ? "enum value '\(value)' cannot be a Swift case name"
+                : !seen.insert(caseName).inserted ? "enum value '\(value)' is listed twice" : nil
+            if let problem {
+                reader.error(problem, at: node.sequence.map { $0[index] } ?? node)
                 ok = false
             }
         }
         return ok ? values : nil
     }
 
-    func parseEvent(_ key: Node, _ value: Node) -> EventSpec? {
-        guard let name = reader.string(key, "event name") else { return nil }
-        guard name.first?.isLetter == true, SwiftNames.isIdentifier(SwiftNames.lowerCamel(name)) else {
-            reader.error("event name '\(name)' must be letters, digits and '_'", at: key)
-            return nil
+    static func parseEvent(_ key: Node, _ value: Node, _ reader: NodeReader) -> EventSpec? {
+        let nameRule = Rule.must("event name", be: "letters, digits and '_'") {
+            $0.first?.isLetter == true && SwiftNames.isIdentifier(SwiftNames.lowerCamel($0))
         }
-        guard let map = reader.mapping(value, "event '\(name)'") else { return nil }
-        let entries = reader.entries(of: map, allowed: Self.eventKeys, in: "event '\(name)'")
-        reader.require(["description"], in: entries, mapping: value)
-        let description = entries["description"].flatMap { reader.string($0.value, "description") }
+        guard let name = reader.string(key, "event name", nameRule),
+            let fields = Fields(value, "event '\(name)'", allowed: eventKeys, required: ["description"], reader: reader)
+        else { return nil }
+        let description = fields.string("description")
         var payload: [PayloadParameter] = []
         var ok = true
-        if let node = entries["payload"]?.value {
-            if let sequence = node.sequence {
-                var names: Set<String> = []
-                for item in sequence {
-                    guard let parameter = parseParameter(item) else {
-                        ok = false
-                        continue
-                    }
-                    if !names.insert(parameter.name).inserted {
-                        reader.error("payload parameter '\(parameter.name)' is listed twice", at: item)
-                        ok = false
-                    }
-                    payload.append(parameter)
-                }
-            } else {
+        if let node = fields["payload"] {
+            if node.sequence == nil {
                 reader.error("'payload' must be a sequence of {name, type}, found \(reader.describe(node))", at: node)
-                ok = false
             }
+            let items = Array(node.sequence ?? [])
+            let parameters = items.compactMap { item in parseParameter(item, reader).map { (item, $0) } }
+            payload = parameters.droppingRepeats(by: \.1.name) { parameter, _ in
+                reader.error("payload parameter '\(parameter.1.name)' is listed twice", at: parameter.0)
+            }.map(\.1)
+            ok = node.sequence != nil && payload.count == items.count
         }
         guard ok, let description else { return nil }
         return EventSpec(name: name, description: description, payload: payload, location: reader.location(key))
     }
 
-    func parseParameter(_ node: Node) -> PayloadParameter? {
-        guard let map = reader.mapping(node, "a payload parameter") else { return nil }
-        let entries = reader.entries(of: map, allowed: Self.parameterKeys, in: "a payload parameter")
-        reader.require(Self.parameterKeys, in: entries, mapping: node)
-        var name: String?
-        if let node = entries["name"]?.value, let value = reader.string(node, "name") {
-            if SwiftNames.isIdentifier(value) {
-                name = value
-            } else {
-                reader.error("payload parameter name '\(value)' must be a Swift identifier", at: node)
-            }
-        }
-        var type: String?
-        if let node = entries["type"]?.value, let value = reader.string(node, "type") {
-            if EventSpec.payloadTypes.contains(value) {
-                type = value
-            } else {
-                reader.error(
-                    "unknown payload type '\(value)' (expected one of: \(EventSpec.payloadTypes.joined(separator: ", ")))",
-                    at: node
-                )
-            }
-        }
+    static func parseParameter(_ node: Node, _ reader: NodeReader) -> PayloadParameter? {
+        guard
+            let fields = Fields(
+                node, "a payload parameter", allowed: parameterKeys, required: parameterKeys, reader: reader)
+        else { return nil }
+        let name = fields.string("name", .identifier("payload parameter name"))
+        let type = fields.string("type", .oneOf("payload type", EventSpec.payloadTypes))
         guard let name, let type else { return nil }
         return PayloadParameter(name: name, type: type)
     }
@@ -331,9 +233,7 @@ struct ParsedTransport {
     var optionNodes: [(key: Node, value: Node)]
 }
 
-struct TransportParser {
-    let reader: NodeReader
-
+enum TransportParser {
     static let keys = [
         "transport", "module", "kind", "order", "summary", "description", "url", "contentType", "headers",
         "prelude", "padTo", "padding", "wrapper", "escaping", "resumeHeader", "implementation", "browsers",
@@ -341,163 +241,99 @@ struct TransportParser {
     ]
     static let required = ["transport", "module", "kind", "order", "summary", "description", "url"]
 
-    func parse(_ root: Node, _ mapping: Node.Mapping) -> ParsedTransport? {
-        let entries = reader.entries(of: mapping, allowed: Self.keys, in: "a transport spec")
-        reader.require(Self.required, in: entries, mapping: root)
-        var ok = true
-        func string(_ key: String) -> String? {
-            guard let node = entries[key]?.value else { return nil }
-            let value = reader.string(node, key)
-            if value == nil { ok = false }
-            return value
+    static func parse(_ root: Node, _ reader: NodeReader) -> ParsedTransport? {
+        guard let fields = Fields(root, "a transport spec", allowed: keys, required: required, reader: reader) else {
+            return nil
         }
-
         // Name, and the file it must live in.
-        var name: String?
-        if let node = entries["transport"]?.value, let value = reader.string(node, "transport") {
-            if Self.isTransportName(value) {
-                name = value
-                let fileName = reader.file.path.split(separator: "/").last.map(String.init) ?? reader.file.path
-                if fileName != "\(value).yaml" {
-                    reader.error(
-                        "transport '\(value)' must be in a file named \(value).yaml, not \(fileName)", at: node)
-                }
-            } else {
-                reader.error("transport name '\(value)' must be lower-case letters and digits joined by '-'", at: node)
-            }
+        let name = fields.string(
+            "transport", .must("transport name", be: "lower-case letters and digits joined by '-'", isTransportName))
+        let fileName = reader.file.path.split(separator: "/").last.map(String.init) ?? reader.file.path
+        if let name, fileName != "\(name).yaml" {
+            fields.error("transport '\(name)' must be in a file named \(name).yaml, not \(fileName)", at: "transport")
         }
-        var module: String?
-        if let node = entries["module"]?.value, let value = reader.string(node, "module") {
-            if SwiftNames.isIdentifier(value) {
-                module = value
-            } else {
-                reader.error("module '\(value)' must be a Swift target name", at: node)
-            }
-        }
-        var kind: TransportKindSpec?
-        if let node = entries["kind"]?.value, let value = reader.string(node, "kind") {
-            kind = TransportKindSpec(rawValue: value)
-            if kind == nil {
-                reader.error(
-                    "unknown kind '\(value)' (expected one of: \(TransportKindSpec.allCases.map(\.rawValue).joined(separator: ", ")))",
-                    at: node
-                )
-            }
-        }
-        let order = entries["order"].flatMap { reader.int($0.value, "order") }
-        let summary = string("summary")
-        let description = string("description")
-        let browsers = string("browsers")
+        let module = fields.string("module", .module)
+        let kind: TransportKindSpec? = fields.choice("kind", "kind")
+        let order = fields.int("order")
+        let summary = fields.string("summary")
+        let description = fields.string("description")
+        let browsers = fields.string("browsers")
 
         // URL shape and its path segments.
+        let url = fields.string("url")
         var pathSegments: [String]?
-        let url = string("url")
-        if let url, let name, let node = entries["url"]?.value {
-            pathSegments = Self.pathSegments(url, name: name) { reader.error($0, at: node) }
+        if let url, let name {
+            pathSegments = Self.pathSegments(url, name: name) { fields.error($0, at: "url") }
         }
 
         // Kind-specific keys.
-        let contentType = string("contentType")
-        if let kind {
-            switch kind {
-            case .upgrade:
-                if let entry = entries["contentType"] {
-                    reader.error(
-                        "kind upgrade has no contentType (it answers with 101 Switching Protocols)", at: entry.key)
-                }
-                if entries["implementation"] == nil, let node = entries["kind"]?.value {
-                    reader.error(
-                        "kind upgrade requires 'implementation' (the hand-written Transport type of module \(module ?? "?"))",
-                        at: node
-                    )
-                }
-            case .poll, .stream:
-                if entries["contentType"] == nil {
-                    reader.error("missing required key 'contentType' (kind \(kind.rawValue) needs it)", at: root)
-                }
+        let contentType = fields.string("contentType")
+        switch kind {
+        case .upgrade:
+            if let key = fields.keyNode("contentType") {
+                reader.error("kind upgrade has no contentType (it answers with 101 Switching Protocols)", at: key)
             }
-        }
-        var implementation: String?
-        if let node = entries["implementation"]?.value, let value = reader.string(node, "implementation") {
-            if SwiftNames.isTypeName(value) {
-                implementation = value
-            } else {
-                reader.error("implementation '\(value)' must be a Swift type name", at: node)
+            if fields["implementation"] == nil {
+                fields.error(
+                    "kind upgrade requires 'implementation' (the hand-written Transport type of module \(module ?? "?"))",
+                    at: "kind")
             }
+        case .poll, .stream:
+            if fields["contentType"] == nil {
+                reader.error("missing required key 'contentType' (kind \(kind!.rawValue) needs it)", at: root)
+            }
+        case nil: break
         }
+        let implementation = fields.string("implementation", .typeName("implementation"))
 
         // Framing.
-        var headers: [TransportSpec.Header] = []
-        if let node = entries["headers"]?.value {
-            if let map = reader.mapping(node, "'headers'") {
-                for (key, value) in map {
-                    guard let headerName = reader.string(key, "header name"),
-                        let headerValue = reader.string(value, headerName)
-                    else {
-                        continue
-                    }
-                    headers.append(.init(name: headerName, value: headerValue))
-                }
+        let headers = fields.mapping("headers").compactMap { key, value -> TransportSpec.Header? in
+            guard let name = reader.string(key, "header name"), let value = reader.string(value, name) else {
+                return nil
             }
+            return .init(name: name, value: value)
         }
-        let prelude = string("prelude") ?? ""
-        let padding = string("padding") ?? " "
+        let prelude = fields.string("prelude") ?? ""
+        let padding = fields.string("padding") ?? " "
         var padTo = 0
-        if let node = entries["padTo"]?.value, let value = reader.int(node, "padTo") {
-            if value < 0 { reader.error("'padTo' must be 0 or more, found \(value)", at: node) } else { padTo = value }
-            if value > 0, prelude.utf8.count > value {
-                reader.error("prelude is \(prelude.utf8.count) bytes, longer than padTo \(value)", at: node)
-            }
-        }
-        if let node = entries["padding"]?.value, padding.utf8.count != 1 {
-            reader.error("'padding' must be one single-byte character, found '\(padding)'", at: node)
-        }
-        let wrapper = string("wrapper") ?? "{payload}"
-        if let node = entries["wrapper"]?.value {
-            Self.checkWrapper(wrapper) { reader.error($0, at: node) }
-        }
-        var escaping = EscapingSpec.none
-        if let node = entries["escaping"]?.value, let value = reader.string(node, "escaping") {
-            if let parsed = EscapingSpec(rawValue: value) {
-                escaping = parsed
+        if let value = fields.int("padTo") {
+            if value < 0 {
+                fields.error("'padTo' must be 0 or more, found \(value)", at: "padTo")
             } else {
-                reader.error(
-                    "unknown escaping '\(value)' (expected one of: \(EscapingSpec.allCases.map(\.rawValue).joined(separator: ", ")))",
-                    at: node
-                )
+                padTo = value
+            }
+            if value > 0, prelude.utf8.count > value {
+                fields.error("prelude is \(prelude.utf8.count) bytes, longer than padTo \(value)", at: "padTo")
             }
         }
-        let resumeHeader = string("resumeHeader")
-
-        var optionNodes: [(key: Node, value: Node)] = []
-        if let node = entries["options"]?.value, let map = reader.mapping(node, "'options'") {
-            optionNodes = Array(map)
+        if padding.utf8.count != 1 {
+            fields.error("'padding' must be one single-byte character, found '\(padding)'", at: "padding")
         }
+        let wrapper = fields.string("wrapper") ?? "{payload}"
+        checkWrapper(wrapper) { fields.error($0, at: "wrapper") }
+        let escaping: EscapingSpec = fields.choice("escaping", "escaping") ?? .none
+        let resumeHeader = fields.string("resumeHeader")
+        let optionNodes = fields.mapping("options")
 
-        guard ok, let name, let module, let kind, let order, let summary, let description, let url, let pathSegments,
-            let nameNode = entries["transport"]?.value, let orderNode = entries["order"]?.value
+        guard !fields.failed, let name, let module, let kind, let order, let summary, let description, let url,
+            let pathSegments, let nameNode = fields["transport"], let orderNode = fields["order"]
         else { return nil }
+        let spec = TransportSpec(
+            name: name, module: module, kind: kind, order: order, summary: summary, description: description, url: url,
+            pathSegments: pathSegments, contentType: contentType, headers: headers, prelude: prelude, padTo: padTo,
+            padding: padding, wrapper: wrapper, escaping: escaping, resumeHeader: resumeHeader,
+            implementation: implementation, browsers: browsers, options: [], file: reader.file,
+            location: reader.location(root))
         return ParsedTransport(
-            spec: TransportSpec(
-                name: name, module: module, kind: kind, order: order, summary: summary, description: description,
-                url: url, pathSegments: pathSegments, contentType: contentType, headers: headers, prelude: prelude,
-                padTo: padTo, padding: padding, wrapper: wrapper, escaping: escaping, resumeHeader: resumeHeader,
-                implementation: implementation, browsers: browsers, options: [], file: reader.file,
-                location: reader.location(root)
-            ),
-            nameNode: nameNode,
-            orderNode: orderNode,
-            optionsKey: entries["options"]?.key,
-            optionNodes: optionNodes
-        )
+            spec: spec, nameNode: nameNode, orderNode: orderNode, optionsKey: fields.keyNode("options"),
+            optionNodes: optionNodes)
     }
 
     static func isTransportName(_ name: String) -> Bool {
-        let parts = name.split(separator: "-", omittingEmptySubsequences: false)
-        guard let first = name.unicodeScalars.first, first >= "a", first <= "z" else { return false }
-        return parts.allSatisfy { part in
-            !part.isEmpty && part.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") }
-        }
+        name.first.map(\.isLowercase) == true
+            && name.split(separator: "-", omittingEmptySubsequences: false).allSatisfy {
+                !$0.isEmpty && $0.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+            }
     }
 
     /// `/{resource}/xhr-polling[/{sid}][/{timestamp}]` → `["sid", "timestamp"]`.
@@ -517,48 +353,35 @@ struct TransportParser {
                 return nil
             }
             let segment = String(rest[rest.index(rest.startIndex, offsetBy: 2)..<close])
-            guard SwiftNames.isIdentifier(segment) else {
-                error("url: path segment '{\(segment)}' must be a plain name")
-                return nil
+            rest = rest[rest.index(after: close)...]
+            var problem: String?
+            if !SwiftNames.isIdentifier(segment) {
+                problem = "url: path segment '{\(segment)}' must be a plain name"
+            } else if segments.contains(segment) {
+                problem = "url: path segment '{\(segment)}' appears twice"
+            } else if optional && !rest.hasPrefix("]") {
+                problem = "url: missing ']' after '{\(segment)}'"
             }
-            guard !segments.contains(segment) else {
-                error("url: path segment '{\(segment)}' appears twice")
+            if let problem {
+                error(problem)
                 return nil
             }
             segments.append(segment)
-            rest = rest[rest.index(after: close)...]
-            if optional {
-                guard rest.hasPrefix("]") else {
-                    error("url: missing ']' after '{\(segment)}'")
-                    return nil
-                }
-                rest = rest.dropFirst()
-            }
+            if optional { rest = rest.dropFirst() }
         }
         return segments
     }
 
     /// Reports `{name}` placeholders the core does not fill in, and a wrapper without `{payload}`.
     static func checkWrapper(_ wrapper: String, error: (String) -> Void) {
-        var rest = Substring(wrapper)
-        var hasPayload = false
-        while let open = rest.firstIndex(of: "{") {
-            let after = rest[rest.index(after: open)...]
-            if let close = after.firstIndex(of: "}"), case let name = String(after[..<close]),
-                SwiftNames.isIdentifier(name)
-            {
-                if name == "payload" { hasPayload = true }
-                if !TransportSpec.wrapperPlaceholders.contains(name) {
-                    error(
-                        "unknown placeholder '{\(name)}' in wrapper (expected \(TransportSpec.wrapperPlaceholders.map { "{\($0)}" }.joined(separator: ", ")))"
-                    )
-                }
-                rest = after[after.index(after: close)...]
-            } else {
-                rest = after
-            }
+        // `{name}`: the text from each `{` to the next `}`, when it is a name.
+        let names = wrapper.split(separator: "{", omittingEmptySubsequences: false).dropFirst()
+            .compactMap { part in part.firstIndex(of: "}").map { String(part[..<$0]) } }.filter(SwiftNames.isIdentifier)
+        let expected = TransportSpec.wrapperPlaceholders.map { "{\($0)}" }.joined(separator: ", ")
+        for name in names where !TransportSpec.wrapperPlaceholders.contains(name) {
+            error("unknown placeholder '{\(name)}' in wrapper (expected \(expected))")
         }
-        if !hasPayload { error("wrapper must contain '{payload}'") }
+        if !names.contains("payload") { error("wrapper must contain '{payload}'") }
     }
 }
 
@@ -567,94 +390,92 @@ struct TransportParser {
 private struct CrossChecker {
     let diagnostics: DiagnosticCollector
 
-    func check(components: [ParsedComponent], transports: [ParsedTransport]) -> SpecSet {
-        func reader(_ file: SpecFile) -> NodeReader { NodeReader(file: file, diagnostics: diagnostics) }
+    func reader(_ file: SpecFile) -> NodeReader { NodeReader(file: file, diagnostics: diagnostics) }
 
+    func check(components: [ParsedComponent], transports: [ParsedTransport]) -> SpecSet {
         // Unique component names, and enum type names unique per module.
-        var componentsByName: [String: ParsedComponent] = [:]
-        var enumTypes: [String: SourceLocation] = [:]
-        for component in components {
-            let r = reader(component.spec.file)
-            if let other = componentsByName[component.spec.name] {
-                r.error(
-                    "component '\(component.spec.name)' is already defined at \(other.nameNode.mark.map { "\(other.spec.file.path):\($0)" } ?? other.spec.file.path)",
-                    at: component.nameNode
-                )
-                continue
-            }
-            componentsByName[component.spec.name] = component
-            for option in component.spec.options {
-                guard case .enumeration(let typeName, _) = option.type, let node = component.typeNodes[option.name]
-                else { continue }
-                let key = "\(component.spec.module).\(typeName)"
-                if let other = enumTypes[key] {
-                    r.error(
-                        "enum type '\(typeName)' is already declared in module \(component.spec.module) at \(other)",
-                        at: node)
-                } else {
-                    enumTypes[key] = r.location(node)
-                }
+        let components = components.droppingRepeats(by: \.spec.name) { component, first in
+            reader(component.spec.file).error(
+                "component '\(component.spec.name)' is already defined at \(reader(first.spec.file).location(first.nameNode))",
+                at: component.nameNode)
+        }
+        typealias EnumType = (file: SpecFile, module: String, name: String, key: String, node: Node)
+        let enumTypes = components.flatMap { component in
+            component.spec.options.compactMap { option -> EnumType? in
+                guard case .enumeration(let name, _) = option.type, let node = component.typeNodes[option.name]
+                else { return nil }
+                let module = component.spec.module
+                return (component.spec.file, module, name, "\(module).\(name)", node)
             }
         }
-        let transportComponent = componentsByName[SpecSet.transportComponent]?.spec
-        for component in components {
-            for option in component.spec.options where option.type == .transportOptions && transportComponent == nil {
-                if let node = component.typeNodes[option.name] {
-                    reader(component.spec.file).error(
-                        "type transportOptions needs a component '\(SpecSet.transportComponent)' that declares the transport options",
-                        at: node
-                    )
-                }
+        _ = enumTypes.droppingRepeats(by: \.key) { type, first in
+            reader(type.file).error(
+                "enum type '\(type.name)' is already declared in module \(type.module) at \(reader(first.file).location(first.node))",
+                at: type.node)
+        }
+        let transportComponent = components.first { $0.spec.name == SpecSet.transportComponent }?.spec
+        for component in components where transportComponent == nil {
+            for option in component.spec.options where option.type == .transportOptions {
+                guard let node = component.typeNodes[option.name] else { continue }
+                reader(component.spec.file).error(
+                    "type transportOptions needs a component '\(SpecSet.transportComponent)' that declares the transport options",
+                    at: node)
             }
         }
 
         // Unique transport names and orders; options typed by the Transport component.
-        var names: [String: ParsedTransport] = [:]
-        var orders: [Int: ParsedTransport] = [:]
-        var result: [TransportSpec] = []
-        for transport in transports {
+        let transports = transports.droppingRepeats(by: \.spec.name) { transport, first in
+            reader(transport.spec.file).error(
+                "transport '\(transport.spec.name)' is already defined at \(reader(first.spec.file).location(first.nameNode))",
+                at: transport.nameNode)
+        }
+        _ = transports.droppingRepeats(by: \.spec.order) { transport, first in
+            reader(transport.spec.file).error(
+                "order \(transport.spec.order) is already used by transport '\(first.spec.name)' at \(reader(first.spec.file).location(first.orderNode))",
+                at: transport.orderNode)
+        }
+        let specs = transports.map { transport in
             var spec = transport.spec
             let r = reader(spec.file)
-            func position(_ other: ParsedTransport, _ node: Node) -> String {
-                let location = NodeReader(file: other.spec.file, diagnostics: diagnostics).location(node)
-                return location.description
+            guard let transportComponent else {
+                if !transport.optionNodes.isEmpty, let key = transport.optionsKey {
+                    r.error(
+                        "transport options need a component '\(SpecSet.transportComponent)' that declares them", at: key
+                    )
+                }
+                return spec
             }
-            if let other = names[spec.name] {
-                r.error(
-                    "transport '\(spec.name)' is already defined at \(position(other, other.nameNode))",
-                    at: transport.nameNode)
-                continue
-            }
-            names[spec.name] = transport
-            if let other = orders[spec.order] {
-                r.error(
-                    "order \(spec.order) is already used by transport '\(other.spec.name)' at \(position(other, other.orderNode))",
-                    at: transport.orderNode
-                )
-            } else {
-                orders[spec.order] = transport
-            }
-            if !transport.optionNodes.isEmpty, transportComponent == nil, let key = transport.optionsKey {
-                r.error(
-                    "transport options need a component '\(SpecSet.transportComponent)' that declares them", at: key)
-            } else if let transportComponent {
-                for (key, value) in transport.optionNodes {
-                    guard let name = r.string(key, "option name") else { continue }
-                    guard let option = transportComponent.options.first(where: { $0.name == name }) else {
-                        let declared = transportComponent.options.map(\.name).joined(separator: ", ")
-                        r.error(
-                            "option '\(name)' is not declared in \(transportComponent.file.displayName) (declared: \(declared))",
-                            at: key
-                        )
-                        continue
-                    }
-                    if let optionValue = r.optionValue(value, type: option.type, key: name) {
-                        spec.options.append((name, optionValue))
-                    }
+            for (key, value) in transport.optionNodes {
+                guard let name = r.string(key, "option name") else { continue }
+                guard let option = transportComponent.options.first(where: { $0.name == name }) else {
+                    let declared = transportComponent.options.map(\.name).joined(separator: ", ")
+                    r.error(
+                        "option '\(name)' is not declared in \(transportComponent.file.displayName) (declared: \(declared))",
+                        at: key)
+                    continue
+                }
+                if let optionValue = r.optionValue(value, type: option.type, key: name) {
+                    spec.options.append((name, optionValue))
                 }
             }
-            result.append(spec)
+            return spec
         }
-        return SpecSet(components: components.map(\.spec), transports: result.sorted { $0.order < $1.order })
+        return SpecSet(components: components.map(\.spec), transports: specs.sorted { $0.order < $1.order })
+    }
+}
+
+extension Sequence {
+    /// The elements whose key no earlier element has; `repeated` is called for each other one,
+    /// with the first element of its key.
+    func droppingRepeats<Key: Hashable>(by key: (Element) -> Key, _ repeated: (Element, Element) -> Void) -> [Element] {
+        var firsts: [Key: Element] = [:]
+        return filter { element in
+            guard let first = firsts[key(element)] else {
+                firsts[key(element)] = element
+                return true
+            }
+            repeated(element, first)
+            return false
+        }
     }
 }

@@ -9,9 +9,7 @@ public struct TemplateFile: Sendable, Hashable {
     public var contents: String
 
     public init(path: String, name: String, contents: String) {
-        self.path = path
-        self.name = name
-        self.contents = contents
+        (self.path, self.name, self.contents) = (path, name, contents)
     }
 }
 
@@ -20,9 +18,7 @@ public struct TemplateSet: Sendable {
     /// Every template the generator renders, with the names its view provides.
     static let schemas: [String: ViewSchema] = [
         "header": ViewSchema(prototype: HeaderView.prototype),
-        "option-support": ViewSchema(prototype: OptionSupportView.prototype),
         "options": ViewSchema(prototype: OptionsView.prototype),
-        "handler-entry": ViewSchema(prototype: HandlerEntryView.prototype),
         "events": ViewSchema(prototype: EventsView.prototype),
         "transport": ViewSchema(prototype: TransportView.prototype),
         "transport-module": ViewSchema(prototype: TransportModuleView.prototype),

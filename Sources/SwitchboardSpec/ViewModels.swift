@@ -22,13 +22,8 @@ struct HeaderView: Sendable {
     static let prototype = HeaderView(sources: "Specs/a.yaml", hasImports: true, imports: [.init(module: "M")])
 }
 
-/// `option-support.mustache`: file-private helpers used by `set(_:to:)`, once per file.
-struct OptionSupportView: Sendable {
-    var needsListSplitting: Bool
-    static let prototype = OptionSupportView(needsListSplitting: true)
-}
-
-/// `options.mustache`: one component's options struct and its enum types.
+/// `options.mustache`: one component's options struct (its properties and the table of its
+/// options that SwitchboardCore's `SettableOptions` reads) and its enum types.
 struct OptionsView: Sendable {
     struct Option: Sendable {
         var docLines: [DocLine]
@@ -36,25 +31,11 @@ struct OptionsView: Sendable {
         var identifier: String
         /// The spec name (the key of `set(_:to:)`), as a Swift literal.
         var keyLiteral: String
-        var swiftType: String
-        var defaultExpression: String
-        var isString: Bool
-        var isInt: Bool
-        var isBool: Bool
-        var isMilliseconds: Bool
-        var isStrings: Bool
-        var isEnum: Bool
-        var isLogger: Bool
-        var isTransportOptions: Bool
-        var enumTypeName: String
-        var enumReasonLiteral: String
-        var transportOptionsType: String
-        var settable: Bool
-        /// Whether the Swift type is optional (`nil` meaning "not set").
-        var isOptional: Bool
-        var helpTypeLiteral: String
-        var helpDefaultLiteral: String
-        var helpDescriptionLiteral: String
+        var swiftType, defaultExpression: String
+        /// The `OptionField` factory of the option's kind: `value`, `optional`, `perTransport` or `textless`.
+        var field: String
+        /// The description on one line, as a Swift literal (for `optionHelp`).
+        var descriptionLiteral: String
     }
     struct EnumType: Sendable {
         struct Case: Sendable {
@@ -70,18 +51,13 @@ struct OptionsView: Sendable {
     var typeName: String
     var options: [Option]
     var enums: [EnumType]
-    /// Whether some option is optional, so ``override(with:)`` has something to do.
-    var hasOptionalOptions: Bool
 
     static let prototype = OptionsView(
         docLines: [.prototype], typeName: "T",
         options: [
             .init(
                 docLines: [.prototype], identifier: "a", keyLiteral: "\"a\"", swiftType: "Int", defaultExpression: "0",
-                isString: true, isInt: true, isBool: true, isMilliseconds: true, isStrings: true, isEnum: true,
-                isLogger: true, isTransportOptions: true, enumTypeName: "E", enumReasonLiteral: "\"a\"",
-                transportOptionsType: "TransportOptions", settable: true, isOptional: true, helpTypeLiteral: "\"int\"",
-                helpDefaultLiteral: "\"0\"", helpDescriptionLiteral: "\"\""
+                field: "value", descriptionLiteral: "\"\""
             )
         ],
         enums: [
@@ -89,35 +65,20 @@ struct OptionsView: Sendable {
                 docLines: [.prototype], typeName: "E",
                 cases: [.init(identifier: "a", hasRawValue: true, rawValueLiteral: "\"a\"")]
             )
-        ],
-        hasOptionalOptions: true
+        ]
     )
 }
 
-/// `handler-entry.mustache`: `HandlerEntry`, in the first module with events (the ones that depend on it import it).
-struct HandlerEntryView: Sendable {
-    var module: String
-    static let prototype = HandlerEntryView(module: "M")
-}
-
-/// `events.mustache`: one component's handler lists, emitters and typed events.
+/// `events.mustache`: one component's handler lists (SwitchboardCore's `HandlerList`), their
+/// emitters and the typed events.
 struct EventsView: Sendable {
-    struct Parameter: Sendable {
-        var identifier: String
-        var type: String
-        var isFirst: Bool
-    }
     struct Event: Sendable {
         var docLines: [DocLine]
-        var identifier: String
-        var nameLiteral: String
-        var emitName: String
-        var handlerType: String
-        var parameters: [Parameter]
+        var identifier, nameLiteral, emitName, handlerType: String
+        /// The emitter's parameter list (`_ message: Message, _ client: Client`) and the arguments it passes on.
+        var parameters, arguments: String
     }
-    var component: String
-    var handlersTypeName: String
-    var eventTypeName: String
+    var component, handlersTypeName, eventTypeName: String
     /// A one-line use, for the event type's doc comment: `listener.on(.connection) { client in ... }`.
     var example: String
     var events: [Event]
@@ -127,7 +88,7 @@ struct EventsView: Sendable {
         events: [
             .init(
                 docLines: [.prototype], identifier: "e", nameLiteral: "\"e\"", emitName: "emitE",
-                handlerType: "@Sendable () -> Void", parameters: [.init(identifier: "a", type: "Int", isFirst: true)]
+                handlerType: "@Sendable (Int) -> Void", parameters: "_ a: Int", arguments: "a"
             )
         ]
     )
@@ -136,33 +97,17 @@ struct EventsView: Sendable {
 /// `transport.mustache`: one transport's descriptor.
 struct TransportView: Sendable {
     struct Header: Sendable {
-        var nameLiteral: String
-        var valueLiteral: String
+        var nameLiteral, valueLiteral: String
         var isFirst: Bool
     }
-    struct Default: Sendable {
-        var identifier: String
-        var expression: String
-    }
+    struct Default: Sendable { var identifier, expression: String }
     var docLines: [DocLine]
-    var identifier: String
-    var nameLiteral: String
-    var kind: String
-    var summaryLiteral: String
-    var urlShapeLiteral: String
-    var pathSegmentsLiteral: String
-    var contentTypeLiteral: String
+    var identifier, nameLiteral, kind, summaryLiteral, urlShapeLiteral, pathSegmentsLiteral, contentTypeLiteral: String
     var headers: [Header]
-    var preludeLiteral: String
-    var padTo: String
-    var paddingLiteral: String
-    var wrapperLiteral: String
-    var escaping: String
-    var resumeHeaderLiteral: String
+    var preludeLiteral, padTo, paddingLiteral, wrapperLiteral, escaping, resumeHeaderLiteral: String
     var hasDefaults: Bool
     var defaults: [Default]
-    var order: String
-    var optionsType: String
+    var order, optionsType: String
 
     static let prototype = TransportView(
         docLines: [.prototype], identifier: "t", nameLiteral: "\"t\"", kind: "poll", summaryLiteral: "\"\"",
@@ -177,12 +122,10 @@ struct TransportView: Sendable {
 /// `transport-module.mustache`: the list of transports a module provides.
 struct TransportModuleView: Sendable {
     struct Entry: Sendable {
-        var typeName: String
-        var identifier: String
+        var typeName, identifier: String
         var isFirst: Bool
     }
-    var module: String
-    var enumName: String
+    var module, enumName: String
     var transports: [Entry]
 
     static let prototype = TransportModuleView(

@@ -11,6 +11,42 @@ struct SwitchboardCodegen: ParsableCommand {
     )
 }
 
+/// Where both subcommands read: the specs and the templates they render.
+struct Inputs: ParsableArguments {
+    @Option(help: "Directory of spec files (searched recursively for *.yaml).")
+    var specs: String
+
+    @Option(help: "Directory of the Mustache templates (Templates/swift for generate, Templates/docs for docs).")
+    var templates: String
+
+    /// The checked specs, and what `render` makes of the template files. Every error of both is
+    /// printed as `path:line:col: error: message` and the command fails.
+    func load<Renderer>(
+        _ render: (_ specs: SpecSet?, _ templates: [TemplateFile]) throws(DiagnosticsError) -> Renderer
+    ) throws -> (SpecSet, Renderer) {
+        var diagnostics: [Diagnostic] = []
+        var specSet: SpecSet?
+        var renderer: Renderer?
+        do {
+            specSet = try SpecLoader.load(try SpecFile.loadAll(directory: specs))
+        } catch let error as DiagnosticsError {
+            diagnostics += error.diagnostics
+        }
+        do {
+            renderer = try render(specSet, try TemplateFile.loadAll(directory: templates))
+        } catch let error as DiagnosticsError {
+            diagnostics += error.diagnostics
+        }
+        guard diagnostics.isEmpty, let specSet, let renderer else {
+            for diagnostic in diagnostics {
+                FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
+            }
+            throw ExitCode.failure
+        }
+        return (specSet, renderer)
+    }
+}
+
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Writes <Target>+Spec.generated.swift for one target.",
@@ -21,11 +57,7 @@ struct Generate: ParsableCommand {
             """
     )
 
-    @Option(help: "Directory of spec files (searched recursively for *.yaml).")
-    var specs: String
-
-    @Option(help: "Directory of the Swift Mustache templates.")
-    var templates: String
+    @OptionGroup var inputs: Inputs
 
     @Option(help: "Name of the target to generate for.")
     var target: String
@@ -37,20 +69,9 @@ struct Generate: ParsableCommand {
     var output: String
 
     func run() throws {
-        var diagnostics: [Diagnostic] = []
-        var specSet: SpecSet?
-        var templateSet: TemplateSet?
-        do {
-            specSet = try SpecLoader.load(try SpecFile.loadAll(directory: specs))
-        } catch let error as DiagnosticsError {
-            diagnostics += error.diagnostics
+        let (specSet, templateSet) = try inputs.load { _, files throws(DiagnosticsError) in
+            try TemplateSet(files: files, directory: inputs.templates)
         }
-        do {
-            templateSet = try TemplateSet(files: try TemplateFile.loadAll(directory: templates), directory: templates)
-        } catch let error as DiagnosticsError {
-            diagnostics += error.diagnostics
-        }
-        guard diagnostics.isEmpty, let specSet, let templateSet else { throw failure(diagnostics) }
         let source = Generator(specs: specSet, templates: templateSet).generate(
             target: target,
             dependencies: dependencies.split(separator: ",").map(String.init)
@@ -62,29 +83,24 @@ struct Generate: ParsableCommand {
 struct Docs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Writes the reference pages of docs/ from the specs.",
-        discussion: "Each page is written only if its content changed; transport pages of transports that no longer exist are removed."
+        discussion:
+            "Each page is written only if its content changed; transport pages of transports that no longer exist are removed."
     )
 
-    @Option(help: "Directory of spec files (searched recursively for *.yaml).")
-    var specs: String
-
-    @Option(help: "Directory of the docs Mustache templates.")
-    var templates: String
+    @OptionGroup var inputs: Inputs
 
     @Option(help: "Directory to write the pages into.")
     var output: String
 
     func run() throws {
-        let pages: [String: String]
-        do {
-            let specSet = try SpecLoader.load(try SpecFile.loadAll(directory: specs))
-            pages = try DocsGenerator(
-                specs: specSet, templateFiles: try TemplateFile.loadAll(directory: templates), directory: templates
-            ).pages()
-        } catch let error as DiagnosticsError {
-            throw failure(error.diagnostics)
+        // The docs templates are checked once the specs load (their views are made from the specs).
+        let (_, docs) = try inputs.load { specs, files throws(DiagnosticsError) -> DocsGenerator? in
+            guard let specs else { return nil }
+            return try DocsGenerator(specs: specs, templateFiles: files, directory: inputs.templates)
         }
-        for (path, text) in pages.sorted(by: { $0.key < $1.key }) where try writeIfChanged(text, to: output + "/" + path) {
+        guard let pages = docs?.pages() else { return }
+        for (path, text) in pages.sorted(by: { $0.key < $1.key })
+        where try writeIfChanged(text, to: output + "/" + path) {
             print("wrote \(output)/\(path)")
         }
         let transportPages = output + "/transports"
@@ -94,12 +110,4 @@ struct Docs: ParsableCommand {
             print("removed \(transportPages)/\(file)")
         }
     }
-}
-
-/// Prints every diagnostic as `path:line:col: error: message` on standard error; the exit status to throw.
-func failure(_ diagnostics: [Diagnostic]) -> ExitCode {
-    for diagnostic in diagnostics {
-        FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
-    }
-    return ExitCode.failure
 }

@@ -239,6 +239,108 @@ private let poll = """
                 "Specs/transports/xhr-polling.yaml:7:6: error: url must start with '/{resource}/xhr-polling', found '/{resource}/polling[/{sid}][/{timestamp}]'"
             ])
     }
+
+    @Test func urlShapeErrors() {
+        let cases = [
+            ("/{resource}/xhr-polling/sid", "url: expected '/{name}' or '[/{name}]' at '/sid'"),
+            ("/{resource}/xhr-polling/{a-b}", "url: path segment '{a-b}' must be a plain name"),
+            ("/{resource}/xhr-polling/{sid}/{sid}", "url: path segment '{sid}' appears twice"),
+            ("/{resource}/xhr-polling[/{sid}", "url: missing ']' after '{sid}'"),
+        ]
+        for (url, message) in cases {
+            let yaml = poll.replacingOccurrences(of: "/{resource}/xhr-polling[/{sid}][/{timestamp}]", with: url)
+            #expect(
+                errors(path: "Specs/transports/xhr-polling.yaml", yaml) == [
+                    "Specs/transports/xhr-polling.yaml:7:6: error: \(message)"
+                ])
+        }
+    }
+
+    @Test func framingErrors() {
+        let yaml = poll.replacingOccurrences(
+            of: "order: 6\n", with: "order: 6\npadTo: 2\nprelude: abc\npadding: ab\nheaders: [a]\n")
+        #expect(
+            errors(path: "Specs/transports/xhr-polling.yaml", yaml) == [
+                "Specs/transports/xhr-polling.yaml:5:8: error: prelude is 3 bytes, longer than padTo 2",
+                "Specs/transports/xhr-polling.yaml:7:10: error: 'padding' must be one single-byte character, found 'ab'",
+                "Specs/transports/xhr-polling.yaml:8:10: error: 'headers' must be a mapping, found a sequence",
+            ])
+    }
+
+    @Test func enumValuesAndPayloadParametersAreListedOnce() {
+        let yaml = """
+            component: Demo
+            module: Core
+            description: A demo.
+            options:
+              mode:
+                type: enum
+                typeName: Mode
+                values: [fast, "1x", fast]
+                default: fast
+                description: A mode.
+            events:
+              message:
+                description: A message.
+                payload:
+                  - {name: message, type: Message}
+                  - {name: message, type: String}
+              reconnect_failed:
+                description: Failed.
+              reconnectFailed:
+                description: Failed again.
+
+            """
+        #expect(
+            errors(path: "Specs/demo.yaml", yaml) == [
+                "Specs/demo.yaml:8:20: error: enum value '1x' cannot be a Swift case name",
+                "Specs/demo.yaml:8:26: error: enum value 'fast' is listed twice",
+                "Specs/demo.yaml:16:9: error: payload parameter 'message' is listed twice",
+                "Specs/demo.yaml:19:3: error: event 'reconnectFailed' has the same Swift name 'reconnectFailed' as event 'reconnect_failed'",
+            ])
+    }
+
+    @Test func enumTypeDeclaredTwiceInAModule() {
+        let first = """
+            component: Demo
+            module: Core
+            description: A demo.
+            options:
+              mode: {type: enum, typeName: Mode, values: [fast], default: fast, description: A mode.}
+
+            """
+        let second = first.replacingOccurrences(of: "Demo", with: "Other")
+        #expect(
+            errors([SpecFile(path: "Specs/a.yaml", contents: first), SpecFile(path: "Specs/b.yaml", contents: second)]) == [
+                "Specs/b.yaml:5:16: error: enum type 'Mode' is already declared in module Core at Specs/a.yaml:5:16"
+            ])
+    }
+
+    @Test func optionKindRules() {
+        let yaml = """
+            component: Demo
+            module: Core
+            description: A demo.
+            options:
+              log:
+                type: logger
+                optional: true
+                default: x
+                description: A logger.
+              count:
+                type: int
+                typeName: Count
+                description: A count.
+
+            """
+        #expect(
+            errors(path: "Specs/demo.yaml", yaml) == [
+                "Specs/demo.yaml:7:5: error: an option of type logger cannot be optional",
+                "Specs/demo.yaml:8:5: error: an option of type logger takes no default (it has a fixed one)",
+                "Specs/demo.yaml:11:5: error: missing required key 'default' (an option that is not optional needs one)",
+                "Specs/demo.yaml:12:5: error: 'typeName' applies only to type enum",
+            ])
+    }
 }
 
 /// Template variables are checked against the view model, with the tag's position.
