@@ -154,14 +154,20 @@ public final class Listener: Sendable {
     /// The timers a connection of this transport runs with: the spec's defaults, the listener's
     /// `transportOptions` over them, and `timeout` as the grace unless the transport sets `closeTimeout`.
     public func timers(forTransport name: String) -> SessionTimers {
-        var merged = transports[name]?.descriptor.defaults ?? TransportOptions()
-        if let overrides = options.transportOptions[name] { merged.override(with: overrides) }
+        let merged = options(forTransport: name)
         return SessionTimers(
             heartbeatInterval: codec.heartbeatFrame(1) == nil ? nil : merged.heartbeatInterval,
             heartbeatTimeout: merged.timeout ?? options.timeout,
             closeTimeout: merged.closeTimeout ?? options.timeout,
             pollDuration: merged.duration
         )
+    }
+
+    /// A transport's options: the spec's defaults with the listener's `transportOptions` over them.
+    public func options(forTransport name: String) -> TransportOptions {
+        var merged = transports[name]?.descriptor.defaults ?? TransportOptions()
+        if let overrides = options.transportOptions[name] { merged.override(with: overrides) }
+        return merged
     }
 
     /// Whether a request with this `Origin` header may use the listener (docs/protocol.md §6).

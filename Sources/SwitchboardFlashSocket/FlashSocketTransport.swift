@@ -34,7 +34,7 @@ public struct FlashSocketTransport: UpgradeTransport {
     }
 
     public func startServices(for listener: Listener, group: any EventLoopGroup) async -> [any Channel] {
-        let options = options(of: listener)
+        let options = listener.options(forTransport: descriptor.name)
         guard options.flashPolicyServer ?? false, let port = options.flashPolicyPort else { return [] }
         do {
             return [try await FlashPolicyServer.start(host: "0.0.0.0", port: port, origins: listener.options.origins, group: group)]
@@ -42,11 +42,5 @@ public struct FlashSocketTransport: UpgradeTransport {
             listener.logger.warning("Flash policy server not started on port \(port): \(error); the HTTP port still answers policy requests")
             return []
         }
-    }
-
-    private func options(of listener: Listener) -> TransportOptions {
-        var options = descriptor.defaults
-        if let overrides = listener.options.transportOptions[descriptor.name] { options.override(with: overrides) }
-        return options
     }
 }
