@@ -49,8 +49,14 @@ public final class Client: @unchecked Sendable {
             limits: .init(
                 maxMessages: listener.options.maxBufferedMessages,
                 maxBytes: listener.options.maxBufferedBytes
-            )
+            ),
+            // A session whose connection never attaches (a hixie-76 client that left before its
+            // key bytes) ends like one whose connection left: after the listener's timeout.
+            handshakeDeadline: eventLoop.now + listener.options.timeout
         )
+        // Next tick: by then the connection that created the session has usually attached and
+        // its own deadlines are the ones to keep.
+        eventLoop.execute { self.rescheduleTimer() }
     }
 
     // MARK: Public API

@@ -168,8 +168,9 @@ public struct SessionStateMachine: Sendable {
     }
 
     enum State: Sendable, Hashable {
-        /// Created; the SID has not been sent. What the application sends waits.
-        case new(Queue)
+        /// Created; the SID has not been sent. What the application sends waits; a session that
+        /// gets no connection by the deadline ends (its creator went away before attaching).
+        case new(Queue, deadline: NIODeadline?)
         /// A connection takes writes now; nothing waits.
         case open(OpenConnection)
         /// No connection: frames wait until one comes back, or the grace ends the session.
@@ -181,16 +182,18 @@ public struct SessionStateMachine: Sendable {
     public let sessionId: String
     let codec: any PayloadCodec
     let limits: Limits
-    private(set) var state: State = .new(Queue())
+    private(set) var state: State
     /// Payloads written so far (each non-empty payload takes the next number).
     private var payloadCount = 0
     /// Heartbeats sent so far.
     private var heartbeatCount = 0
 
-    public init(sessionId: String, codec: any PayloadCodec, limits: Limits) {
+    /// - Parameter handshakeDeadline: when the session ends if no connection has attached by then.
+    public init(sessionId: String, codec: any PayloadCodec, limits: Limits, handshakeDeadline: NIODeadline? = nil) {
         self.sessionId = sessionId
         self.codec = codec
         self.limits = limits
+        self.state = .new(Queue(), deadline: handshakeDeadline)
     }
 
     /// Whether a connection can take a write right now.
@@ -214,7 +217,7 @@ public struct SessionStateMachine: Sendable {
     /// The frames waiting for the next connection.
     public var queued: [OutboundFrame] {
         switch state {
-        case .new(let queue), .waiting(let queue, _): return queue.frames
+        case .new(let queue, _), .waiting(let queue, _): return queue.frames
         case .open, .disconnected: return []
         }
     }
@@ -222,7 +225,8 @@ public struct SessionStateMachine: Sendable {
     /// The earliest time at which ``tick(now:)`` has something to do.
     public var nextDeadline: NIODeadline? {
         switch state {
-        case .new, .disconnected: return nil
+        case .disconnected: return nil
+        case .new(_, let deadline): return deadline
         case .open(let connection): return connection.nextDeadline
         case .waiting(_, let grace): return grace
         }
@@ -237,7 +241,7 @@ public struct SessionStateMachine: Sendable {
         switch state {
         case .disconnected:
             return [.reject(id)]
-        case .new(let waiting):
+        case .new(let waiting, _):
             // The handshake poll carries the SID alone (docs/protocol.md §5); a socket or a
             // stream takes what waits after it.
             if style == .poll {
@@ -293,9 +297,9 @@ public struct SessionStateMachine: Sendable {
                 state = .waiting(Queue(), graceDeadline: now + connection.timers.closeTimeout)
                 return [.complete(connection.id, payload(frames))]
             }
-        case .new(var queue):
+        case .new(var queue, let deadline):
             queue.append(frames)
-            state = .new(queue)
+            state = .new(queue, deadline: deadline)
             return queue.exceeds(limits) ? disconnect(.queueOverflow) : []
         case .waiting(var queue, let grace):
             queue.append(frames)
@@ -325,8 +329,10 @@ public struct SessionStateMachine: Sendable {
     /// Time passed; acts on whichever deadline is due.
     public mutating func tick(now: NIODeadline) -> [Action] {
         switch state {
-        case .new, .disconnected:
+        case .disconnected:
             return []
+        case .new(_, let deadline):
+            return deadline.map { now >= $0 } == true ? disconnect(.closeTimeout) : []
         case .waiting(_, let grace):
             return now >= grace ? disconnect(.closeTimeout) : []
         case .open(var connection):

@@ -59,4 +59,17 @@ struct ClientLoggingTests {
         #expect(warning.2["sid"] == "\(client.sessionId)")
         #expect(listener.clientCount == 0)
     }
+
+    @Test("a session created for a connection that never attaches ends after the listener's timeout")
+    func unattachedSessionEnds() throws {
+        let listener = try Listener(transports: TransportRegistry([]))
+        let loop = EmbeddedEventLoop()
+        let client = try #require(listener.createSession(on: loop))
+        loop.run()
+        loop.advanceTime(by: .milliseconds(7999))
+        #expect(client.connected)
+        loop.advanceTime(by: .milliseconds(1))
+        #expect(!client.connected)
+        #expect(listener.clientCount == 0)
+    }
 }

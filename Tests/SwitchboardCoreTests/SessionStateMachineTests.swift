@@ -174,6 +174,17 @@ struct SessionStateMachineTests {
         #expect(m.send(frames: [.shared(frame)], now: at(6)) == [.disconnected(.queueOverflow)], "3 x 11 bytes > 25")
     }
 
+    @Test("a session that no connection attaches to by its handshake deadline ends")
+    func handshakeDeadline() {
+        var m = SessionStateMachine(sessionId: "SID", codec: FramedCodec(), limits: .init(maxMessages: 10, maxBytes: 100), handshakeDeadline: at(8))
+        #expect(m.nextDeadline == at(8))
+        #expect(m.tick(now: at(7)) == [])
+        #expect(m.tick(now: at(8)) == [.disconnected(.closeTimeout)])
+        var attached = SessionStateMachine(sessionId: "SID", codec: FramedCodec(), limits: .init(maxMessages: 10, maxBytes: 100), handshakeDeadline: at(8))
+        _ = attached.attach(a, style: .persistent, timers: socketTimers, now: at(1))
+        #expect(attached.tick(now: at(9)) == [], "attaching replaces the deadline")
+    }
+
     @Test("connection ids are plain values, unique in the process")
     func connectionIDs() {
         let ids = (0..<100).map { _ in ConnectionID.next() }
