@@ -17,6 +17,7 @@ let package = Package(
     name: "Switchboard",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "SwitchboardWire", targets: ["SwitchboardWire"]),
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardWebSocket", targets: ["SwitchboardWebSocket"]),
@@ -45,6 +46,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        // The wire format both ends speak, byte for byte (docs/protocol.md): no dependencies, no
+        // Foundation, so the code generator links it too.
+        .target(name: "SwitchboardWire"),
+
         // Code generation: specs in, typed Swift out.
         .target(
             name: "SwitchboardSpec",
@@ -163,6 +168,7 @@ let package = Package(
             ],
             path: "Tests/SwitchboardTestKit"
         ),
+        .testTarget(name: "SwitchboardWireTests", dependencies: ["SwitchboardWire"]),
         .testTarget(
             name: "SwitchboardTestKitTests",
             dependencies: nio + ["SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio")]
