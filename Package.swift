@@ -43,7 +43,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The wire format both ends speak, byte for byte (docs/protocol.md): no dependencies, no
@@ -54,6 +53,7 @@ let package = Package(
         .target(
             name: "SwitchboardSpec",
             dependencies: [
+                "SwitchboardWire",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -78,7 +78,7 @@ let package = Package(
         // The session engine and the modules composed around it.
         .target(
             name: "SwitchboardCore",
-            dependencies: nio + [.product(name: "Logging", package: "swift-log")],
+            dependencies: nio + ["SwitchboardWire", .product(name: "Logging", package: "swift-log")],
             plugins: codegen
         ),
         .target(name: "SwitchboardJSON", dependencies: ["SwitchboardCore"]),
@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "SwitchboardServer",
             dependencies: nio + [
-                "SwitchboardCore", "SwitchboardStatic",
+                "SwitchboardCore", "SwitchboardWire", "SwitchboardStatic",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -98,14 +98,14 @@ let package = Package(
         .target(
             name: "SwitchboardWebSocket",
             dependencies: nio + [
-                "SwitchboardCore",
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "SwitchboardCore", "SwitchboardWire", .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             plugins: codegen
         ),
         // flashsocket is the websocket transport on its own path (docs/protocol.md §6.2), plus the policy file.
-        .target(name: "SwitchboardFlashSocket", dependencies: nio + ["SwitchboardWebSocket"], plugins: codegen),
+        .target(
+            name: "SwitchboardFlashSocket", dependencies: nio + ["SwitchboardWebSocket", "SwitchboardWire"],
+            plugins: codegen),
         // Transports defined by their spec alone: each module holds only generated code.
         .target(name: "SwitchboardXHRPolling", dependencies: specOnly, plugins: codegen),
         .target(name: "SwitchboardJSONPPolling", dependencies: specOnly, plugins: codegen),
@@ -127,11 +127,11 @@ let package = Package(
         .target(
             name: "SwitchboardClient",
             dependencies: nio + [
-                "SwitchboardCore", "SwitchboardJSON",
+                "SwitchboardCore", "SwitchboardWire", "SwitchboardJSON",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ] + allTransports,  // the transports' descriptors (spec facts) and hixie-76's answer
+            ] + allTransports,  // the transports' descriptors (spec facts)
             plugins: codegen
         ),
 
@@ -139,6 +139,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-bench",
             dependencies: nio + [
+                "SwitchboardWire",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -162,6 +163,7 @@ let package = Package(
         .target(
             name: "SwitchboardTestKit",
             dependencies: [
+                "SwitchboardWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -175,13 +177,16 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardServerTestSupport",
-            dependencies: nio + ["SwitchboardCore", "SwitchboardServer", "SwitchboardTestKit"] + allTransports,
+            dependencies: nio + ["SwitchboardCore", "SwitchboardWire", "SwitchboardServer", "SwitchboardTestKit"]
+                + allTransports,
             path: "Tests/SwitchboardServerTestSupport"
         ),
         .testTarget(
             name: "SwitchboardClientTests",
-            dependencies: ["SwitchboardClient", "SwitchboardServer", "SwitchboardTestKit", "SwitchboardServerTestSupport"]
-                + allTransports
+            dependencies: [
+                "SwitchboardClient", "SwitchboardWire", "SwitchboardServer", "SwitchboardTestKit",
+                "SwitchboardServerTestSupport",
+            ] + allTransports
         ),
         .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], exclude: ["Fixtures"]),
         .testTarget(
@@ -203,7 +208,8 @@ let package = Package(
         .testTarget(
             name: "SwitchboardEndToEndTests",
             dependencies: [
-                "SwitchboardCore", "SwitchboardServer", "SwitchboardJSON", "SwitchboardTestKit", "SwitchboardServerTestSupport",
+                "SwitchboardCore", "SwitchboardWire", "SwitchboardServer", "SwitchboardJSON", "SwitchboardTestKit",
+                "SwitchboardServerTestSupport",
             ] + allTransports
         ),
     ],

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SwitchboardCore
+import SwitchboardWire
 
 /// What a transport connection tells its socket.
 enum ConnectionReport: Sendable, Hashable {
@@ -104,7 +105,7 @@ final class StreamConnection: TransportConnection, @unchecked Sendable {
         )
         self.sender = FormSender(setup)
         self.buffer = StreamPayloadBuffer(
-            reader: WrappedPayloadReader(descriptor: setup.descriptor), maxPayloadSize: setup.options.maxPayloadSize)
+            reader: WrappedPayloadReader(setup.descriptor.wrapping), maxPayloadSize: setup.options.maxPayloadSize)
     }
 
     func start(sessionId: String?) {
@@ -125,8 +126,8 @@ final class StreamConnection: TransportConnection, @unchecked Sendable {
                     switch buffer.append(bytes.readableBytesView) {
                     case .success(let payloads):
                         for payload in payloads { setup.report(.payload(payload)) }
-                    case .failure(let failure):
-                        fail(failure)
+                    case .failure(let unreadable):
+                        fail(.protocolError(unreadable.reason))
                     }
                 },
                 end: { [self] in
@@ -176,7 +177,7 @@ final class PollConnection: TransportConnection, @unchecked Sendable {
 
     init(_ setup: ConnectionSetup) {
         self.setup = setup
-        self.reader = WrappedPayloadReader(descriptor: setup.descriptor)
+        self.reader = WrappedPayloadReader(setup.descriptor.wrapping)
         self.polls = HTTPRequester(
             host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
         )

@@ -5,6 +5,7 @@ import NIOPosix
 import NIOWebSocket
 import SwitchboardCore
 import SwitchboardStatic
+import SwitchboardWire
 
 /// Serves one listener's requests on an HTTP connection (docs/protocol.md §3, §6, §7) and passes every
 /// other request on, unchanged, to the next handler in the pipeline (the application).
@@ -191,7 +192,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let payload: String
         do {
-            payload = try FormBody.value(of: "data", in: request.body)
+            payload = try FormEncoding.value(of: "data", in: request.body)
         } catch {
             return refuse(.badRequest, "bad form body: \(error)", request.head, context: context, close: false, cors: request.cors)
         }
