@@ -123,7 +123,9 @@ let package = Package(
             plugins: codegen
         ),
 
-        // The Swift client (io.Socket in Swift).
+        // The Swift client (io.Socket in Swift). No transport module of the server: the build plugin
+        // generates every transport's descriptor into it (it holds the `Socket` component), and the
+        // wire format is SwitchboardWire's.
         .target(
             name: "SwitchboardClient",
             dependencies: nio + [
@@ -131,7 +133,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ] + allTransports,  // the transports' descriptors (spec facts)
+            ],
             plugins: codegen
         ),
 

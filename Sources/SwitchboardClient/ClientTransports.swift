@@ -1,25 +1,14 @@
 import Foundation
 import NIOConcurrencyHelpers
 import SwitchboardCore
-import SwitchboardFlashSocket
-import SwitchboardHTMLFile
-import SwitchboardJSONPPolling
-import SwitchboardServerEvents
-import SwitchboardWebSocket
 import SwitchboardWire
-import SwitchboardXHRMultipart
-import SwitchboardXHRPolling
 
-/// The transports the client speaks, as their specs describe them (the descriptors generated into
-/// each transport module); the client implements each transport *kind* once.
+/// The transports the client speaks, as their specs describe them: the build plugin generates
+/// every transport of `Specs/transports` into this module (``SpecTransports``), so a transport
+/// defined by its spec alone is spoken with no Swift code. The client implements each *kind* once.
 enum ClientTransports {
     /// Every transport, in default order.
-    static let known: [TransportDescriptor] =
-        (SwitchboardWebSocketTransports.all
-        + SwitchboardServerEventsTransports.all + SwitchboardFlashSocketTransports.all
-        + SwitchboardHTMLFileTransports.all + SwitchboardXHRMultipartTransports.all
-        + SwitchboardXHRPollingTransports.all + SwitchboardJSONPPollingTransports.all)
-        .map(\.descriptor).sorted { $0.order < $1.order }
+    static let known: [TransportDescriptor] = SpecTransports.all.sorted { $0.order < $1.order }
 
     static func descriptor(_ name: String) -> TransportDescriptor? {
         known.first { $0.name == name }
