@@ -187,7 +187,7 @@ let package = Package(
             name: "SwitchboardClientTests",
             dependencies: [
                 "SwitchboardClient", "SwitchboardWire", "SwitchboardServer", "SwitchboardTestKit",
-                "SwitchboardServerTestSupport",
+                "SwitchboardServerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio"),
             ] + allTransports
         ),
         .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], exclude: ["Fixtures"]),
