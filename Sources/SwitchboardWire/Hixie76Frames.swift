@@ -38,6 +38,7 @@ public struct Hixie76FrameReader: Sendable {
     public let maxFrameSize: Int
     private var queue = ByteQueue()
 
+    /// A reader that refuses text frames longer than `maxFrameSize` bytes.
     public init(maxFrameSize: Int) {
         self.maxFrameSize = maxFrameSize
     }

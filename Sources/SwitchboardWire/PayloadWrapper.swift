@@ -27,8 +27,10 @@ public struct PayloadWrapper: Sendable, Hashable {
     public var padding: String
     /// The per-payload wrapper with placeholders `{payload}`, `{sid}`, `{seq}`, `{index}`.
     public var template: String
+    /// How `{payload}` is written.
     public var escaping: PayloadEscaping
 
+    /// A wrapper with the spec's `prelude`, `padTo`, `padding`, `wrapper` and `escaping`.
     public init(prelude: String, padTo: Int, padding: String, template: String, escaping: PayloadEscaping) {
         self.prelude = prelude
         self.padTo = padTo

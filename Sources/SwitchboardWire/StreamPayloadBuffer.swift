@@ -1,5 +1,6 @@
 /// Why the bytes of a stream are not the writes of its transport.
 public struct UnreadableStream: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was wrong, for the connection's failure.
     public var reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { reason }
@@ -9,6 +10,7 @@ public struct UnreadableStream: Error, Sendable, Hashable, CustomStringConvertib
 /// write gives one payload.
 public struct StreamPayloadBuffer: Sendable {
     public let reader: WrappedPayloadReader
+    /// The most bytes one write may take; a longer one fails the stream.
     public let maxPayloadSize: Int
     private var queue = ByteQueue()
     private var preludeDone: Bool

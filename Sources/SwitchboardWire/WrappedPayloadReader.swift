@@ -31,6 +31,7 @@ public struct WrappedPayloadReader: Sendable, Hashable {
     let tail: [Token]
     let jsonString: Bool
 
+    /// The reader of `wrapper`'s writes.
     public init(_ wrapper: PayloadWrapper) {
         prelude = Array(wrapper.paddedPrelude.utf8)
         let template = wrapper.template[...]
