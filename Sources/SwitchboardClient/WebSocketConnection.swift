@@ -45,22 +45,10 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
                 FlashPolicy.allows(policy, host: setup.host, port: setup.port)
                     ? nil : .refused("the Flash policy does not allow \(setup.host):\(setup.port)"))
         }
-        ClientBootstrap(group: setup.eventLoop)
-            .connectTimeout(setup.options.connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) }
-            }
-            .connect(host: setup.host, port: setup.port)
-            .whenComplete { [self] result in
-                switch result {
-                case .success(let channel):
-                    if closed { return channel.close(promise: nil) }
-                    policyChannel = channel
-                    channel.writeAndFlush(ByteBuffer(bytes: FlashPolicy.request), promise: nil)
-                case .failure(let error):
-                    done(.unreachable("\(error)"))
-                }
-            }
+        connect(reader) { [self] channel in
+            policyChannel = channel
+            channel.writeAndFlush(ByteBuffer(bytes: FlashPolicy.request), promise: nil)
+        }
     }
 
     // MARK: The upgrade
@@ -87,6 +75,15 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
                 }
             }
         }
+        connect(handler) { [self] channel in self.channel = channel }
+    }
+
+    /// Opens a TCP connection to the server with `handler` in its pipeline and passes it to
+    /// `connected`; one that arrives after ``close()`` is closed, and one that cannot be made fails
+    /// this connection.
+    private func connect(
+        _ handler: any ChannelHandler & Sendable, connected: @escaping @Sendable (any Channel) -> Void
+    ) {
         ClientBootstrap(group: setup.eventLoop)
             .connectTimeout(setup.options.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -98,9 +95,8 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
                 switch result {
                 case .success(let channel):
                     if closed { return channel.close(promise: nil) }
-                    self.channel = channel
+                    connected(channel)
                 case .failure(let error):
-                    guard !closed else { return }
                     fail(.unreachable("\(error)"))
                 }
             }
