@@ -17,6 +17,7 @@ let package = Package(
     name: "Switchboard",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "SwitchboardWire", targets: ["SwitchboardWire"]),
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardWebSocket", targets: ["SwitchboardWebSocket"]),
@@ -42,13 +43,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        // The wire format both ends speak, byte for byte (docs/protocol.md): no dependencies, no
+        // Foundation, so the code generator links it too.
+        .target(name: "SwitchboardWire"),
+
         // Code generation: specs in, typed Swift out.
         .target(
             name: "SwitchboardSpec",
             dependencies: [
+                "SwitchboardWire",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
@@ -73,7 +78,7 @@ let package = Package(
         // The session engine and the modules composed around it.
         .target(
             name: "SwitchboardCore",
-            dependencies: nio + [.product(name: "Logging", package: "swift-log")],
+            dependencies: nio + ["SwitchboardWire", .product(name: "Logging", package: "swift-log")],
             plugins: codegen
         ),
         .target(name: "SwitchboardJSON", dependencies: ["SwitchboardCore"]),
@@ -84,7 +89,7 @@ let package = Package(
         .target(
             name: "SwitchboardServer",
             dependencies: nio + [
-                "SwitchboardCore", "SwitchboardStatic",
+                "SwitchboardCore", "SwitchboardWire", "SwitchboardStatic",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,14 +98,14 @@ let package = Package(
         .target(
             name: "SwitchboardWebSocket",
             dependencies: nio + [
-                "SwitchboardCore",
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "SwitchboardCore", "SwitchboardWire", .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             plugins: codegen
         ),
         // flashsocket is the websocket transport on its own path (docs/protocol.md §6.2), plus the policy file.
-        .target(name: "SwitchboardFlashSocket", dependencies: nio + ["SwitchboardWebSocket"], plugins: codegen),
+        .target(
+            name: "SwitchboardFlashSocket", dependencies: nio + ["SwitchboardWebSocket", "SwitchboardWire"],
+            plugins: codegen),
         // Transports defined by their spec alone: each module holds only generated code.
         .target(name: "SwitchboardXHRPolling", dependencies: specOnly, plugins: codegen),
         .target(name: "SwitchboardJSONPPolling", dependencies: specOnly, plugins: codegen),
@@ -118,15 +123,17 @@ let package = Package(
             plugins: codegen
         ),
 
-        // The Swift client (io.Socket in Swift).
+        // The Swift client (io.Socket in Swift). No transport module of the server: the build plugin
+        // generates every transport's descriptor into it (it holds the `Socket` component), and the
+        // wire format is SwitchboardWire's.
         .target(
             name: "SwitchboardClient",
             dependencies: nio + [
-                "SwitchboardCore", "SwitchboardJSON",
+                "SwitchboardCore", "SwitchboardWire", "SwitchboardJSON",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ] + allTransports,  // the transports' descriptors (spec facts) and hixie-76's answer
+            ],
             plugins: codegen
         ),
 
@@ -134,6 +141,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-bench",
             dependencies: nio + [
+                "SwitchboardWire",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -157,25 +165,30 @@ let package = Package(
         .target(
             name: "SwitchboardTestKit",
             dependencies: [
+                "SwitchboardWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/SwitchboardTestKit"
         ),
+        .testTarget(name: "SwitchboardWireTests", dependencies: ["SwitchboardWire"]),
         .testTarget(
             name: "SwitchboardTestKitTests",
             dependencies: nio + ["SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio")]
         ),
         .target(
             name: "SwitchboardServerTestSupport",
-            dependencies: nio + ["SwitchboardCore", "SwitchboardServer", "SwitchboardTestKit"] + allTransports,
+            dependencies: nio + ["SwitchboardCore", "SwitchboardWire", "SwitchboardServer", "SwitchboardTestKit"]
+                + allTransports,
             path: "Tests/SwitchboardServerTestSupport"
         ),
         .testTarget(
             name: "SwitchboardClientTests",
-            dependencies: ["SwitchboardClient", "SwitchboardServer", "SwitchboardTestKit", "SwitchboardServerTestSupport"]
-                + allTransports
+            dependencies: [
+                "SwitchboardClient", "SwitchboardWire", "SwitchboardServer", "SwitchboardTestKit",
+                "SwitchboardServerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio"),
+            ] + allTransports
         ),
         .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], exclude: ["Fixtures"]),
         .testTarget(
@@ -188,7 +201,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "SwitchboardJSON", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: ["SwitchboardCore", "SwitchboardJSON", "SwitchboardWire", .product(name: "NIOEmbedded", package: "swift-nio")]
         ),
         .testTarget(
             name: "SwitchboardServerTests",
@@ -211,7 +224,8 @@ let package = Package(
         .testTarget(
             name: "SwitchboardEndToEndTests",
             dependencies: [
-                "SwitchboardCore", "SwitchboardServer", "SwitchboardJSON", "SwitchboardTestKit", "SwitchboardServerTestSupport",
+                "SwitchboardCore", "SwitchboardWire", "SwitchboardServer", "SwitchboardJSON", "SwitchboardTestKit",
+                "SwitchboardServerTestSupport",
             ] + allTransports
         ),
     ],

@@ -1,4 +1,3 @@
-import Foundation
 import SwitchboardCore
 
 /// The client's side of a codec (docs/protocol.md §2): payloads from the server become frames, frames
@@ -29,11 +28,11 @@ struct ClientCodec: Sendable {
         case .envelope:
             // The envelope has no heartbeats (the server sends none).
             let codec = EnvelopeCodec()
-            let messages = frames.compactMap { frame -> String? in
-                if case .message(let message) = frame { return codec.frame(message) }
-                return nil
-            }
-            return "[" + messages.joined(separator: ",") + "]"
+            return codec.clientPayload(
+                frames.compactMap { frame in
+                    if case .message(let message) = frame { return codec.frame(message) }
+                    return nil
+                })
         }
     }
 
@@ -41,41 +40,8 @@ struct ClientCodec: Sendable {
     func decode(_ payload: String) -> DecodedPayload {
         guard !payload.isEmpty else { return DecodedPayload() }
         switch payloadProtocol {
-        case .framed:
-            return FramedCodec(maxFrameLength: maxFrameLength).decode(payload)
-        case .envelope:
-            return Self.decodeEnvelope(payload)
+        case .framed: return FramedCodec(maxFrameLength: maxFrameLength).decode(payload)
+        case .envelope: return EnvelopeCodec().decodeServerPayload(payload)
         }
-    }
-
-    private struct Envelope: Decodable {
-        var messages: [JSONValue]
-    }
-
-    /// `{"messages":[m1, m2, ...]}`: strings are text messages, objects JSON messages.
-    static func decodeEnvelope(_ payload: String) -> DecodedPayload {
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(payload.utf8)) else {
-            return DecodedPayload(problem: "payload is not a {\"messages\":[...]} envelope")
-        }
-        var result = DecodedPayload()
-        for value in envelope.messages {
-            switch value {
-            case .string(let text): result.frames.append(.message(.text(text)))
-            case .object(let object): result.frames.append(.message(.json(object)))
-            default:
-                result.warnings.append("a message that is neither a string nor an object, delivered as text")
-                let text = (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-                result.frames.append(.message(.text(text)))
-            }
-        }
-        return result
-    }
-
-    /// The SID in the envelope's first message, the string `{"sessionid":"<SID>"}`.
-    static func envelopeSessionId(_ text: String) -> String? {
-        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8)),
-            case .string(let sid)? = object["sessionid"], !sid.isEmpty
-        else { return nil }
-        return sid
     }
 }

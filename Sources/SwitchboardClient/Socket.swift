@@ -23,7 +23,8 @@ import SwitchboardJSON
 /// ```
 ///
 /// Handlers run on the socket's event loop, one at a time, in the order things happened. Every
-/// method may be called from any thread.
+/// method may be called from any thread. Every timer (`connectTimeout`, the reconnection delays)
+/// reads the event loop's clock (`eventLoop.now`), so a test loop's virtual time drives them.
 public final class Socket: @unchecked Sendable {
     /// The server's host name or address.
     public let host: String
@@ -37,6 +38,8 @@ public final class Socket: @unchecked Sendable {
     private let descriptors: [String: TransportDescriptor]
     private let codec: ClientCodec
     private let logger: Logger
+    /// Makes the socket's transport connections (tests put connections of their own in).
+    private let connectionFactory: @Sendable (ConnectionSetup) -> any TransportConnection
     // Confined to `eventLoop`.
     private var machine: SocketStateMachine
     private var connections: [SocketStateMachine.ConnectionID: any TransportConnection] = [:]
@@ -63,9 +66,17 @@ public final class Socket: @unchecked Sendable {
     /// - Throws: ``SocketError/secureNotSupported`` when `options.secure` is set;
     ///   ``SocketError/unknownTransport(_:)`` when `options.transports` names a transport the client
     ///   does not know.
-    public init(
+    public convenience init(
         host: String = "127.0.0.1", port: Int = 80, options: SocketOptions = SocketOptions(),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
+        try self.init(host: host, port: port, options: options, group: group, connections: makeConnection)
+    }
+
+    /// A socket whose transport connections `connections` makes.
+    init(
+        host: String, port: Int, options: SocketOptions, group: any EventLoopGroup,
+        connections: @escaping @Sendable (ConnectionSetup) -> any TransportConnection
     ) throws {
         guard !options.secure else { throw SocketError.secureNotSupported }
         var descriptors: [String: TransportDescriptor] = [:]
@@ -79,6 +90,7 @@ public final class Socket: @unchecked Sendable {
         self.options = options
         self.eventLoop = group.next()
         self.descriptors = descriptors
+        self.connectionFactory = connections
         self.codec = ClientCodec(options.protocol, maxFrameLength: options.maxPayloadSize)
         var logger = options.log
         logger[metadataKey: "server"] = "\(host):\(port)"
@@ -140,13 +152,13 @@ public final class Socket: @unchecked Sendable {
     /// Ends the session: closes the connection and drops what was waiting to be sent. The server
     /// lets the session go after its grace.
     public func disconnect() {
-        onLoop { $0.perform($0.machine.event(.disconnect, now: .now())) }
+        onLoop { $0.perform($0.machine.event(.disconnect, now: $0.eventLoop.now)) }
     }
 
     private func startConnecting() {
         let preferred =
             options.rememberTransport ? ClientTransports.remembered.withLockedValue { $0[rememberKey] } : nil
-        perform(machine.event(.connect(preferred: preferred), now: .now()))
+        perform(machine.event(.connect(preferred: preferred), now: eventLoop.now))
     }
 
     private var rememberKey: String { "\(host):\(port)/\(options.resource)" }
@@ -166,7 +178,7 @@ public final class Socket: @unchecked Sendable {
 
     /// Sends several messages (`send(["a", "b"])` is two messages), in one payload when they can.
     public func send(_ messages: [Message]) {
-        onLoop { $0.perform($0.machine.event(.send(messages), now: .now())) }
+        onLoop { $0.perform($0.machine.event(.send(messages), now: $0.eventLoop.now)) }
     }
 
     /// Sends a JSON object (`~j~` in the framed codec).
@@ -250,7 +262,7 @@ public final class Socket: @unchecked Sendable {
                     paths: TransportPaths(resource: options.resource, descriptor: descriptor), options: options,
                     logger: logger,
                     report: { [self] report in eventLoop.execute { self.handle(report, from: id) } })
-                let connection = makeConnection(setup)
+                let connection = connectionFactory(setup)
                 connections[id] = connection
                 connection.start(sessionId: sessionId)
             case .write(let id, let frames):
@@ -269,7 +281,7 @@ public final class Socket: @unchecked Sendable {
 
     private func handle(_ report: ConnectionReport, from id: SocketStateMachine.ConnectionID) {
         guard connections[id] != nil else { return }
-        let now = NIODeadline.now()
+        let now = eventLoop.now
         switch report {
         case .opened:
             perform(machine.event(.opened(id), now: now))
@@ -354,7 +366,7 @@ public final class Socket: @unchecked Sendable {
         }
         timer = eventLoop.scheduleTask(deadline: deadline) { [self] in
             timerDeadline = nil
-            perform(machine.event(.tick, now: .now()))
+            perform(machine.event(.tick, now: eventLoop.now))
         }
     }
 }

@@ -222,7 +222,7 @@ struct SocketStateMachine: Sendable {
         guard case .text(let text) = message, !text.isEmpty else { return nil }
         switch payloadProtocol {
         case .framed: return text
-        case .envelope: return ClientCodec.envelopeSessionId(text)
+        case .envelope: return EnvelopeCodec.sessionId(inHandshake: text)
         }
     }
 

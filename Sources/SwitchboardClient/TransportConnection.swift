@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SwitchboardCore
+import SwitchboardWire
 
 /// What a transport connection tells its socket.
 enum ConnectionReport: Sendable, Hashable {
@@ -50,6 +51,27 @@ func makeConnection(_ setup: ConnectionSetup) -> any TransportConnection {
     }
 }
 
+/// A `stream` or `poll` transport: GETs on a requester of its own, and the POSTs of a ``FormSender``.
+protocol HTTPTransportConnection: TransportConnection {
+    /// Where the GETs go (the stream, or one poll after another).
+    var gets: HTTPRequester { get }
+    var sender: FormSender { get }
+    /// Once set, nothing more is reported.
+    var closed: Bool { get set }
+}
+
+extension HTTPTransportConnection {
+    func write(_ payload: String, sessionId: String) {
+        sender.post(payload, sessionId: sessionId)
+    }
+
+    func close() {
+        closed = true
+        gets.close()
+        sender.close()
+    }
+}
+
 /// POSTs of the HTTP transports: `data=<payload>` to `/<resource>/<transport>/<SID>/send`.
 final class FormSender: @unchecked Sendable {
     private let setup: ConnectionSetup
@@ -89,26 +111,26 @@ final class FormSender: @unchecked Sendable {
 
 /// A `stream` transport (htmlfile, xhr-multipart, server-events): one long GET whose body is the
 /// descriptor's prelude and then one wrapped payload per write.
-final class StreamConnection: TransportConnection, @unchecked Sendable {
+final class StreamConnection: HTTPTransportConnection, @unchecked Sendable {
     private let setup: ConnectionSetup
-    private let stream: HTTPRequester
-    private let sender: FormSender
+    let gets: HTTPRequester
+    let sender: FormSender
     private var buffer: StreamPayloadBuffer
     private var opened = false
-    private var closed = false
+    var closed = false
 
     init(_ setup: ConnectionSetup) {
         self.setup = setup
-        self.stream = HTTPRequester(
+        self.gets = HTTPRequester(
             host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
         )
         self.sender = FormSender(setup)
         self.buffer = StreamPayloadBuffer(
-            reader: WrappedPayloadReader(descriptor: setup.descriptor), maxPayloadSize: setup.options.maxPayloadSize)
+            reader: WrappedPayloadReader(setup.descriptor.wrapping), maxPayloadSize: setup.options.maxPayloadSize)
     }
 
     func start(sessionId: String?) {
-        stream.request(
+        gets.request(
             .GET, setup.paths.connect(sessionId: sessionId),
             exchange: HTTPExchange(
                 head: { [self] head in
@@ -125,8 +147,8 @@ final class StreamConnection: TransportConnection, @unchecked Sendable {
                     switch buffer.append(bytes.readableBytesView) {
                     case .success(let payloads):
                         for payload in payloads { setup.report(.payload(payload)) }
-                    case .failure(let failure):
-                        fail(failure)
+                    case .failure(let unreadable):
+                        fail(.protocolError(unreadable.reason))
                     }
                 },
                 end: { [self] in
@@ -141,43 +163,31 @@ final class StreamConnection: TransportConnection, @unchecked Sendable {
     }
 
     private func fail(_ failure: ConnectionFailure) {
-        closed = true
+        close()
         setup.report(failure == .closed && opened ? .closed : .failed(failure))
-        stream.close()
-        sender.close()
     }
 
     func payloadHandled(sessionId: String?) {}
-
-    func write(_ payload: String, sessionId: String) {
-        sender.post(payload, sessionId: sessionId)
-    }
-
-    func close() {
-        closed = true
-        stream.close()
-        sender.close()
-    }
 }
 
 /// A `poll` transport (xhr-polling, jsonp-polling): GET after GET, each answered with one wrapped
 /// payload; the next goes out once the socket has handled the last one.
-final class PollConnection: TransportConnection, @unchecked Sendable {
+final class PollConnection: HTTPTransportConnection, @unchecked Sendable {
     private let setup: ConnectionSetup
     private let reader: WrappedPayloadReader
-    private let polls: HTTPRequester
-    private let sender: FormSender
+    let gets: HTTPRequester
+    let sender: FormSender
     private var sessionId: String?
     private var index = 0
     private var status = 0
     private var body: [UInt8] = []
     private var opened = false
-    private var closed = false
+    var closed = false
 
     init(_ setup: ConnectionSetup) {
         self.setup = setup
-        self.reader = WrappedPayloadReader(descriptor: setup.descriptor)
-        self.polls = HTTPRequester(
+        self.reader = WrappedPayloadReader(setup.descriptor.wrapping)
+        self.gets = HTTPRequester(
             host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
         )
         self.sender = FormSender(setup)
@@ -193,7 +203,7 @@ final class PollConnection: TransportConnection, @unchecked Sendable {
         body = []
         let path = setup.paths.connect(sessionId: sessionId, index: index)
         index += 1
-        polls.request(
+        gets.request(
             .GET, path,
             exchange: HTTPExchange(
                 written: { [self] in
@@ -232,25 +242,13 @@ final class PollConnection: TransportConnection, @unchecked Sendable {
     }
 
     private func fail(_ failure: ConnectionFailure) {
-        closed = true
+        close()
         setup.report(failure == .closed ? .closed : .failed(failure))
-        polls.close()
-        sender.close()
     }
 
     func payloadHandled(sessionId: String?) {
         guard !closed else { return }
         self.sessionId = sessionId
         poll()
-    }
-
-    func write(_ payload: String, sessionId: String) {
-        sender.post(payload, sessionId: sessionId)
-    }
-
-    func close() {
-        closed = true
-        polls.close()
-        sender.close()
     }
 }

@@ -1,18 +1,17 @@
-import Crypto
 import Foundation
 import NIOCore
 import NIOPosix
 import NIOWebSocket
 import SwitchboardCore
-import SwitchboardFlashSocket
-import SwitchboardWebSocket
+import SwitchboardWire
 
 /// An `upgrade` transport (websocket, flashsocket): one TCP connection upgraded to a WebSocket, RFC
-/// 6455 or hixie-76 (option `webSocketDraft`), carrying one payload per text frame each way. For the
-/// transports of SwitchboardFlashSocket the Flash policy is checked first (option `flashPolicyCheck`).
+/// 6455 or hixie-76 (option `webSocketDraft`), carrying one payload per text frame each way. For
+/// flashsocket the Flash policy is checked first (option `flashPolicyCheck`).
 final class WebSocketConnection: TransportConnection, @unchecked Sendable {
-    /// The transports that go through the Flash shim, whose policy file the Flash player checks.
-    static let flashTransports = Set(SwitchboardFlashSocketTransports.all.map(\.descriptor.name))
+    /// The transports that go through the Flash shim, whose policy file the Flash player checks
+    /// (docs/protocol.md §6.2).
+    static let flashTransports: Set<String> = ["flashsocket"]
 
     private let setup: ConnectionSetup
     private var channel: (any Channel)?
@@ -43,25 +42,13 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
         let reader = PolicyReader { [setup] bytes in
             let policy = String(decoding: bytes, as: UTF8.self)
             done(
-                FlashPolicyCheck.allows(policy, host: setup.host, port: setup.port)
+                FlashPolicy.allows(policy, host: setup.host, port: setup.port)
                     ? nil : .refused("the Flash policy does not allow \(setup.host):\(setup.port)"))
         }
-        ClientBootstrap(group: setup.eventLoop)
-            .connectTimeout(setup.options.connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) }
-            }
-            .connect(host: setup.host, port: setup.port)
-            .whenComplete { [self] result in
-                switch result {
-                case .success(let channel):
-                    if closed { return channel.close(promise: nil) }
-                    policyChannel = channel
-                    channel.writeAndFlush(ByteBuffer(bytes: FlashPolicy.request), promise: nil)
-                case .failure(let error):
-                    done(.unreachable("\(error)"))
-                }
-            }
+        connect(reader) { [self] channel in
+            policyChannel = channel
+            channel.writeAndFlush(ByteBuffer(bytes: FlashPolicy.request), promise: nil)
+        }
     }
 
     // MARK: The upgrade
@@ -88,6 +75,15 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
                 }
             }
         }
+        connect(handler) { [self] channel in self.channel = channel }
+    }
+
+    /// Opens a TCP connection to the server with `handler` in its pipeline and passes it to
+    /// `connected`; one that arrives after ``close()`` is closed, and one that cannot be made fails
+    /// this connection.
+    private func connect(
+        _ handler: any ChannelHandler & Sendable, connected: @escaping @Sendable (any Channel) -> Void
+    ) {
         ClientBootstrap(group: setup.eventLoop)
             .connectTimeout(setup.options.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -99,9 +95,8 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
                 switch result {
                 case .success(let channel):
                     if closed { return channel.close(promise: nil) }
-                    self.channel = channel
+                    connected(channel)
                 case .failure(let error):
-                    guard !closed else { return }
                     fail(.unreachable("\(error)"))
                 }
             }
@@ -169,46 +164,25 @@ enum Handshake: Sendable {
         }
     }
 
-    static let rfc6455GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
     /// RFC 6455 §4.1: a random 16-byte key, answered with base64(SHA-1(key + GUID)).
     static func rfc6455(path: String, host: String, port: Int) -> Handshake {
-        let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        let request =
-            "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        return .rfc6455(request: request, accept: acceptValue(key: key))
-    }
-
-    static func acceptValue(key: String) -> String {
-        Data(Insecure.SHA1.hash(data: Array((key + rfc6455GUID).utf8))).base64EncodedString()
+        var random = SystemRandomNumberGenerator()
+        let key = RFC6455.makeKey(using: &random)
+        return .rfc6455(
+            request: RFC6455.requestHead(path: path, host: "\(host):\(port)", key: key),
+            accept: RFC6455.acceptValue(key: key))
     }
 
     /// draft-hixie-thewebsocketprotocol-76 §4.1: two keys that each hide a number, and 8 random bytes
     /// sent after the headers; the answer is the MD5 of the numbers and those bytes.
     static func hixie76(path: String, host: String, port: Int) -> Handshake {
-        let (key1, number1) = hixieKey()
-        let (key2, number2) = hixieKey()
-        let key3 = (0..<8).map { _ in UInt8.random(in: 0...255) }
-        let request =
-            "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n"
-            + "Origin: http://\(host):\(port)\r\nSec-WebSocket-Key1: \(key1)\r\nSec-WebSocket-Key2: \(key2)\r\n\r\n"
+        var random = SystemRandomNumberGenerator()
+        let (key1, number1) = Hixie76.makeKey(using: &random)
+        let (key2, number2) = Hixie76.makeKey(using: &random)
+        let key3 = (0..<8).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let request = Hixie76.requestHead(
+            path: path, host: "\(host):\(port)", origin: "http://\(host):\(port)", key1: key1, key2: key2)
         return .hixie76(request: request, key3: key3, answer: Hixie76.answer(key1: number1, key2: number2, key3: key3))
-    }
-
-    /// A key whose digits, divided by its count of spaces, give `number`.
-    static func hixieKey() -> (key: String, number: UInt32) {
-        let spaces = UInt32.random(in: 1...12)
-        let number = UInt32.random(in: 0...(UInt32.max / spaces))
-        var characters = Array(String(UInt64(number) * UInt64(spaces)))
-        let fillers = Array("!\"#$%&'()*+,-./:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~")
-        for _ in 0..<Int.random(in: 1...12) {
-            characters.insert(fillers.randomElement()!, at: Int.random(in: 0...characters.count))
-        }
-        for _ in 0..<spaces {
-            characters.insert(" ", at: Int.random(in: 1..<characters.count))
-        }
-        return (String(characters), number)
     }
 }
 
@@ -244,7 +218,7 @@ final class UpgradeHandshakeHandler: ChannelInboundHandler, RemovableChannelHand
         guard !done else { return }
         buffer.writeBuffer(&input)
         let bytes = Array(buffer.readableBytesView)
-        guard let end = WrappedPayloadReader.find(Array("\r\n\r\n".utf8), in: bytes[...], from: 0) else {
+        guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8))?.lowerBound else {
             if buffer.readableBytes > 16_384 {
                 finish(.failure(.protocolError("no end of the response head")), context)
             }
@@ -332,21 +306,41 @@ protocol WebSocketFrameWriter: AnyObject {
     func sendClose()
 }
 
+/// The handler of an open WebSocket, of either draft: it reports payloads and the end of the
+/// connection; it keeps its context to write on.
+protocol WebSocketFrameHandler: ChannelInboundHandler, WebSocketFrameWriter {
+    var report: @Sendable (ConnectionReport) -> Void { get }
+    var context: ChannelHandlerContext? { get set }
+}
+
+extension WebSocketFrameHandler {
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.context = nil
+        report(.closed)
+        context.fireChannelInactive()
+    }
+
+    /// A frame too large or malformed: nothing more can be read from this connection.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
 /// RFC 6455 after the handshake: masked text frames out, text frames in, ping/pong and close.
-final class RFC6455FrameHandler: ChannelInboundHandler, WebSocketFrameWriter, @unchecked Sendable {
+final class RFC6455FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
-    private let report: @Sendable (ConnectionReport) -> Void
-    private var context: ChannelHandlerContext?
+    let report: @Sendable (ConnectionReport) -> Void
+    var context: ChannelHandlerContext?
     private var closing = false
 
     init(report: @escaping @Sendable (ConnectionReport) -> Void) {
         self.report = report
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -362,27 +356,12 @@ final class RFC6455FrameHandler: ChannelInboundHandler, WebSocketFrameWriter, @u
                 wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: payload)),
                 promise: nil)
         case .connectionClose:
-            if closing {
-                context.close(promise: nil)
-            } else {
-                var data = frame.unmaskedData
-                let code = data.readWebSocketErrorCode() ?? .normalClosure
-                close(code == .unknown(1005) ? .normalClosure : code, context: context)
-            }
+            guard !closing else { return context.close(promise: nil) }
+            var data = frame.unmaskedData
+            close(WebSocketErrorCode(codeNumber: Int(RFC6455.closeReply(to: data.readInteger()))), context: context)
         default:
             break
         }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.context = nil
-        report(.closed)
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A frame too large or malformed: nothing more can be read from this connection.
-        context.close(promise: nil)
     }
 
     private func close(_ code: WebSocketErrorCode, context: ChannelHandlerContext) {
@@ -409,76 +388,44 @@ final class RFC6455FrameHandler: ChannelInboundHandler, WebSocketFrameWriter, @u
 }
 
 /// hixie-76 after the handshake: `0x00 <UTF-8> 0xFF` frames each way; `0xFF 0x00` closes.
-final class Hixie76FrameHandler: ChannelInboundHandler, WebSocketFrameWriter, @unchecked Sendable {
+final class Hixie76FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private let maxPayloadSize: Int
-    private let report: @Sendable (ConnectionReport) -> Void
-    private var context: ChannelHandlerContext?
-    private var pending = ByteBuffer()
+    let report: @Sendable (ConnectionReport) -> Void
+    var context: ChannelHandlerContext?
+    private var reader: Hixie76FrameReader
     private var closing = false
 
     init(maxPayloadSize: Int, report: @escaping @Sendable (ConnectionReport) -> Void) {
-        self.maxPayloadSize = maxPayloadSize
+        self.reader = Hixie76FrameReader(maxFrameSize: maxPayloadSize)
         self.report = report
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        pending.writeBuffer(&bytes)
-        while let type = pending.getInteger(at: pending.readerIndex, as: UInt8.self) {
-            switch type {
-            case 0x00:
-                let body = pending.readableBytesView.dropFirst()
-                guard let end = body.firstIndex(of: 0xFF) else {
-                    if pending.readableBytes > maxPayloadSize { context.close(promise: nil) }
-                    return
-                }
-                pending.moveReaderIndex(forwardBy: 1)
-                let text = pending.readString(length: end - body.startIndex) ?? ""
-                pending.moveReaderIndex(forwardBy: 1)
-                report(.payload(text))
-            case 0xFF:
-                guard pending.readableBytes >= 2 else { return }
-                pending.moveReaderIndex(forwardBy: 2)
-                sendClose()
-                return
-            default:
-                context.close(promise: nil)
-                return
+        reader.append(unwrapInboundIn(data).readableBytesView)
+        while !closing, let frame = reader.next() {
+            switch frame {
+            case .text(let text): report(.payload(text))
+            case .close: sendClose()
+            case .tooLarge, .unknownType: return context.close(promise: nil)
             }
         }
-        pending.discardReadBytes()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.context = nil
-        report(.closed)
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
     }
 
     func writeText(_ payload: String) {
         guard let context, !closing else { return }
         var frame = context.channel.allocator.buffer(capacity: payload.utf8.count + 2)
-        frame.writeInteger(UInt8(0x00))
+        frame.writeInteger(Hixie76.frameStart)
         frame.writeString(payload)
-        frame.writeInteger(UInt8(0xFF))
+        frame.writeInteger(Hixie76.frameEnd)
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
     func sendClose() {
         guard let context, !closing else { return }
         closing = true
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: [0xFF, 0x00])))
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: Hixie76.closeFrame)))
             .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
     }
 }
@@ -510,48 +457,5 @@ final class PolicyReader: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
-    }
-}
-
-/// What the Flash player checks in a policy file: some `<allow-access-from domain="D" to-ports="P"/>`
-/// whose domain matches the host (`*`, the name, or `*.suffix`) and whose ports include the port
-/// (`*`, a list of numbers and `from-to` ranges).
-enum FlashPolicyCheck {
-    static func allows(_ policy: String, host: String, port: Int) -> Bool {
-        var rest = Substring(policy)
-        while let start = rest.range(of: "<allow-access-from") {
-            let element = rest[start.upperBound...].prefix { $0 != ">" }
-            rest = rest[start.upperBound...]
-            guard let domain = attribute("domain", in: element), let ports = attribute("to-ports", in: element) else {
-                continue
-            }
-            if matches(domain: domain, host: host), matches(ports: ports, port: port) { return true }
-        }
-        return false
-    }
-
-    static func attribute(_ name: String, in element: Substring) -> String? {
-        guard let start = element.range(of: name + "=\"") else { return nil }
-        let value = element[start.upperBound...].prefix { $0 != "\"" }
-        return String(value)
-    }
-
-    static func matches(domain: String, host: String) -> Bool {
-        if domain == "*" || domain == host { return true }
-        if domain.hasPrefix("*.") { return host.hasSuffix(domain.dropFirst()) }
-        return false
-    }
-
-    static func matches(ports: String, port: Int) -> Bool {
-        ports.split(separator: ",").contains { item in
-            let item = item.trimmingCharacters(in: .whitespaces)
-            if item == "*" { return true }
-            let bounds = item.split(separator: "-").compactMap { Int($0) }
-            switch bounds.count {
-            case 1: return bounds[0] == port
-            case 2: return (bounds[0]...max(bounds[0], bounds[1])).contains(port)
-            default: return false
-            }
-        }
     }
 }

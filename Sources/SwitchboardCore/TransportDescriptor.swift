@@ -1,4 +1,5 @@
 import NIOCore
+import SwitchboardWire
 
 /// How a transport carries payloads; the core implements each kind once.
 public enum TransportKind: String, Sendable, Hashable, CaseIterable {
@@ -8,14 +9,6 @@ public enum TransportKind: String, Sendable, Hashable, CaseIterable {
     case stream
     /// A full-duplex socket after an HTTP upgrade (websocket, flashsocket).
     case upgrade
-}
-
-/// How a payload is written into a transport's wrapper.
-public enum PayloadEscaping: String, Sendable, Hashable {
-    /// The payload's bytes as they are.
-    case none
-    /// A JSON string literal that also escapes `<`, U+2028 and U+2029, so it can sit inside a `<script>`.
-    case jsonString = "json-string"
 }
 
 /// Everything a transport's spec says about it, as values the core acts on.
@@ -41,6 +34,7 @@ public struct TransportDescriptor: Sendable {
     public var padding: String
     /// Per-payload wrapper with placeholders `{payload}`, `{sid}`, `{seq}`, `{index}`.
     public var wrapper: String
+    /// How the payload is written into the wrapper (SwitchboardWire's ``PayloadEscaping``).
     public var escaping: PayloadEscaping
     /// A request header that may carry `<SID>.<seq>` to re-attach (server-events: `Last-Event-ID`).
     public var resumeHeader: String?

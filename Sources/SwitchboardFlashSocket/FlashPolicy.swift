@@ -1,36 +1,10 @@
 import NIOCore
 import NIOPosix
-
-/// The Flash cross-domain policy (docs/protocol.md §6.2).
-public enum FlashPolicy {
-    /// What Flash sends first: `<policy-file-request/>` and a NUL byte (23 bytes).
-    public static let request = Array("<policy-file-request/>\0".utf8)
-
-    /// The policy document: one `allow-access-from` line per `origins` entry `host:port`.
-    public static func document(origins: [String]) -> String {
-        var lines = [
-            #"<?xml version="1.0"?>"#,
-            #"<!DOCTYPE cross-domain-policy SYSTEM "http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd">"#,
-            "<cross-domain-policy>",
-        ]
-        for origin in origins {
-            let parts = origin.split(separator: ":", maxSplits: 1)
-            let domain = parts.first.map(String.init) ?? "*"
-            let ports = parts.count > 1 ? String(parts[1]) : "*"
-            lines.append(#"<allow-access-from domain="\#(xmlEscaped(domain))" to-ports="\#(xmlEscaped(ports))"/>"#)
-        }
-        lines.append("</cross-domain-policy>")
-        return lines.map { $0 + "\n" }.joined()
-    }
-
-    private static func xmlEscaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
-            .replacingOccurrences(of: "<", with: "&lt;")
-    }
-}
+import SwitchboardWire
 
 /// First on every HTTP connection: answers a connection whose first bytes are exactly the policy
-/// request with the policy and closes it; on anything else it steps aside, passing the bytes on.
+/// request (SwitchboardWire's ``FlashPolicy``) with the policy and closes it; on anything else it
+/// steps aside, passing the bytes on.
 final class FlashPolicySniffer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -46,18 +20,19 @@ final class FlashPolicySniffer: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         seen.writeBuffer(&bytes)
-        let prefix = Array(seen.readableBytesView.prefix(FlashPolicy.request.count))
-        if prefix == FlashPolicy.request {
+        switch FlashPolicy.match(seen.readableBytesView) {
+        case .request:
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: policy)))
                 .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
             seen.clear()
-        } else if prefix != Array(FlashPolicy.request.prefix(prefix.count)) {
+        case .other:
             // Not a policy request: hand everything seen to HTTP and leave.
             context.fireChannelRead(wrapInboundOut(seen))
             seen = ByteBuffer()
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        case .partial:
+            break  // a prefix of the request: wait for more
         }
-        // Otherwise a prefix of the request: wait for more.
     }
 }
 

@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import SwitchboardCore
 import SwitchboardWebSocket
+import SwitchboardWire
 
 /// The `flashsocket` transport: the websocket transport (RFC 6455 and hixie-76) on its own path,
 /// with the Flash policy file answered inline on the HTTP port and by a policy server

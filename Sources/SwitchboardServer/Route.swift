@@ -1,4 +1,5 @@
 import SwitchboardCore
+import SwitchboardWire
 
 /// Where a request path goes (docs/protocol.md §3).
 public enum Route: Sendable, Hashable {
@@ -25,12 +26,6 @@ struct TransportPath {
 
     /// Reads the SID (an empty segment means none) and, for transports that have one, the index.
     init(segments: [String], descriptor: TransportDescriptor) {
-        for (name, value) in zip(descriptor.pathSegments, segments) {
-            switch name {
-            case "sid": sessionId = value.isEmpty ? nil : value
-            case "index": index = value
-            default: break
-            }
-        }
+        (sessionId, index) = TransportURL.read(segments, names: descriptor.pathSegments)
     }
 }

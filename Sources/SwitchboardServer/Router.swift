@@ -1,5 +1,6 @@
 import NIOHTTP1
 import SwitchboardCore
+import SwitchboardWire
 
 /// The sessions a router asks about: whether a SID is known, and how many there are.
 protocol SessionDirectory {
@@ -160,7 +161,7 @@ struct Router: Sendable {
     /// The payload of a POST's form body (docs/protocol.md §3), or the refusal of a bad one.
     static func payload(ofForm body: [UInt8], cors: HTTPHeaders) -> Result<String, Refusal> {
         do {
-            return .success(try FormBody.value(of: "data", in: body))
+            return .success(try FormEncoding.value(of: "data", in: body))
         } catch {
             return .failure(Refusal(status: .badRequest, reason: "bad form body: \(error)", close: false, headers: cors))
         }

@@ -5,6 +5,7 @@ import NIOPosix
 import NIOWebSocket
 import SwitchboardCore
 import SwitchboardStatic
+import SwitchboardWire
 
 /// Serves one listener's requests on an HTTP connection (docs/protocol.md §3, §6, §7) and passes every
 /// other request on, unchanged, to the next handler in the pipeline (the application).

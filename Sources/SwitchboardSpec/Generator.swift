@@ -6,7 +6,8 @@
 ///   components already declare are imported from it, not repeated;
 /// - the transports whose `module` is the target (descriptors and the module's transport list);
 /// - when its recursive dependencies include ``serverModule``, it is a host: a
-///   `TransportRegistry.linked` of every transport whose module it links.
+///   `TransportRegistry.linked` of every transport whose module it links;
+/// - when it holds the ``clientComponent`` component, it is a client: every transport's descriptor.
 ///
 /// ```swift
 /// let specs = try SpecLoader.load(specFiles)
@@ -50,11 +51,13 @@ public struct Generator: Sendable {
         let hostTransports =
             dependencies.contains(Self.serverModule)
             ? specs.transports.filter { dependencies.contains($0.module) || $0.module == target } : []
+        let clientTransports = clientTransports(of: components)
         let transportComponent = specs.component(named: SpecSet.transportComponent)
 
         // Header: the spec files used, and the imports the pieces need.
-        var sources = components.map(\.file.displayName) + (transports + hostTransports).map(\.file.displayName)
-        if transports.contains(where: { !$0.options.isEmpty }), let transportComponent {
+        var sources =
+            components.map(\.file.displayName) + (transports + hostTransports + clientTransports).map(\.file.displayName)
+        if (transports + clientTransports).contains(where: { !$0.options.isEmpty }), let transportComponent {
             sources.append(transportComponent.file.displayName)
         }
         var imports: Set<String> = []
@@ -65,7 +68,7 @@ public struct Generator: Sendable {
         {
             imports.insert("NIOCore")
         }
-        if transports.contains(where: {
+        if (transports + clientTransports).contains(where: {
             $0.options.contains { if case .milliseconds = $0.value { true } else { false } }
         }) {
             imports.insert("NIOCore")
@@ -118,6 +121,9 @@ public struct Generator: Sendable {
                 transportNames: hostTransports.isEmpty ? "none" : hostTransports.map(\.name).joined(separator: ", ")
             )
             pieces.append(templates.render("registry", view))
+        }
+        if !clientTransports.isEmpty {
+            pieces.append(templates.render("client-transports", clientTransportsView(clientTransports, transportComponent)))
         }
         return pieces.map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
     }

@@ -23,6 +23,7 @@ public struct TemplateSet: Sendable {
         "transport": ViewSchema(prototype: TransportView.prototype),
         "transport-module": ViewSchema(prototype: TransportModuleView.prototype),
         "registry": ViewSchema(prototype: RegistryView.prototype),
+        "client-transports": ViewSchema(prototype: ClientTransportsView.prototype),
     ]
 
     /// Names of the template files the generator needs (`<name>.mustache`).

@@ -1,59 +1,20 @@
-import Crypto
 import NIOCore
 import NIOHTTP1
 import SwitchboardCore
+import SwitchboardWire
 
-/// The hixie-76 handshake (draft-hixie-thewebsocketprotocol-76), spoken by the browsers and the
-/// Flash WebSocket shim of 2010 (docs/protocol.md §6.1).
-public enum Hixie76 {
+/// The server's side of the hixie-76 handshake (SwitchboardWire's ``Hixie76``) on NIO's request heads.
+extension Hixie76 {
     /// Whether a request is a hixie-76 handshake (it carries `Sec-WebSocket-Key1` and `-Key2`).
-    public static func isHandshake(_ head: HTTPRequestHead) -> Bool {
+    static func isHandshake(_ head: HTTPRequestHead) -> Bool {
         head.headers.contains(name: "Sec-WebSocket-Key1") && head.headers.contains(name: "Sec-WebSocket-Key2")
     }
 
-    /// The number a key stands for: its digits read as one number, divided by its count of spaces.
-    /// Nil when it has no spaces, the division is not exact, or the result does not fit 32 bits.
-    public static func keyNumber(_ key: String) -> UInt32? {
-        var digits: UInt64 = 0
-        var spaces: UInt64 = 0
-        for byte in key.utf8 {
-            switch byte {
-            case UInt8(ascii: " "):
-                spaces += 1
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard digits <= (UInt64.max - 9) / 10 else { return nil }
-                digits = digits * 10 + UInt64(byte - UInt8(ascii: "0"))
-            default:
-                continue
-            }
-        }
-        guard spaces > 0, digits % spaces == 0, digits / spaces <= UInt64(UInt32.max) else { return nil }
-        return UInt32(digits / spaces)
-    }
-
-    /// The 16-byte answer: MD5 of key1's number, key2's number (each 4 bytes, big-endian) and key3.
-    public static func answer(key1: UInt32, key2: UInt32, key3: [UInt8]) -> [UInt8] {
-        var input: [UInt8] = []
-        for number in [key1, key2] {
-            input += [UInt8(number >> 24), UInt8(number >> 16 & 0xFF), UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF)]
-        }
-        return Array(Insecure.MD5.hash(data: input + key3))
-    }
-
-    /// The response head, written before the 8 key bytes arrive (proxies hold them back).
-    public static func responseHead(for head: HTTPRequestHead) -> String {
-        let host = head.headers.first(name: "host") ?? "localhost"
-        var lines = [
-            "HTTP/1.1 101 WebSocket Protocol Handshake",
-            "Upgrade: WebSocket",
-            "Connection: Upgrade",
-        ]
-        if let origin = head.headers.first(name: "origin") { lines.append("Sec-WebSocket-Origin: \(origin)") }
-        lines.append("Sec-WebSocket-Location: ws://\(host)\(head.uri)")
-        if let protocolName = head.headers.first(name: "sec-websocket-protocol") {
-            lines.append("Sec-WebSocket-Protocol: \(protocolName)")
-        }
-        return lines.joined(separator: "\r\n") + "\r\n\r\n"
+    /// The response head for a request.
+    static func responseHead(for head: HTTPRequestHead) -> String {
+        responseHead(
+            host: head.headers.first(name: "host"), uri: head.uri, origin: head.headers.first(name: "origin"),
+            subprotocol: head.headers.first(name: "sec-websocket-protocol"))
     }
 }
 
@@ -67,8 +28,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     private let session: Client
     private let responseHead: String
     private let keys: (UInt32, UInt32)
-    private let maxFrameSize: Int
-    private var pending = ByteBuffer()
+    private var reader: Hixie76FrameReader
     private var answered = false
     private(set) var closing = false
     private(set) var connectionID: ConnectionID?
@@ -80,7 +40,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
         self.session = session
         self.responseHead = Hixie76.responseHead(for: request)
         self.keys = keys
-        self.maxFrameSize = maxFrameSize
+        self.reader = Hixie76FrameReader(maxFrameSize: maxFrameSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -96,39 +56,28 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        pending.writeBuffer(&bytes)
+        reader.append(unwrapInboundIn(data).readableBytesView)
         if !answered {
-            guard let key3 = pending.readBytes(length: 8) else { return }
+            guard let key3 = reader.take(8) else { return }
             answered = true
             let answer = Hixie76.answer(key1: keys.0, key2: keys.1, key3: key3)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: answer)), promise: nil)
             connectionID = session.attach(self, style: .persistent)
         }
         readFrames(context: context)
-        pending.discardReadBytes()
     }
 
     private func readFrames(context: ChannelHandlerContext) {
-        while let type = pending.getInteger(at: pending.readerIndex, as: UInt8.self), !closing {
-            switch type {
-            case 0x00:
-                let body = pending.readableBytesView.dropFirst()
-                guard let end = body.firstIndex(of: 0xFF) else {
-                    if pending.readableBytes > maxFrameSize { refuse("frame larger than \(maxFrameSize) bytes", context) }
-                    return
-                }
-                let length = end - body.startIndex
-                pending.moveReaderIndex(forwardBy: 1)
-                let text = pending.readString(length: length) ?? ""
-                pending.moveReaderIndex(forwardBy: 1)
+        while !closing, let frame = reader.next() {
+            switch frame {
+            case .text(let text):
                 session.receive(payload: text)
-            case 0xFF:
-                guard pending.readableBytes >= 2 else { return }
+            case .close:
                 // The closing handshake: 0xFF 0x00, answered the same way.
-                pending.moveReaderIndex(forwardBy: 2)
                 closeConnection(context)
-            default:
+            case .tooLarge:
+                refuse("frame larger than \(reader.maxFrameSize) bytes", context)
+            case .unknownType(let type):
                 refuse("binary or unknown hixie-76 frame type \(type)", context)
             }
         }
@@ -142,7 +91,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     private func closeConnection(_ context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: [0xFF, 0x00])))
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: Hixie76.closeFrame)))
             .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
     }
 
@@ -154,9 +103,9 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
 
     func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext) {
         var frame = context.channel.allocator.buffer(capacity: payload.readableBytes + 2)
-        frame.writeInteger(UInt8(0x00))
+        frame.writeInteger(Hixie76.frameStart)
         frame.writeImmutableBuffer(payload)
-        frame.writeInteger(UInt8(0xFF))
+        frame.writeInteger(Hixie76.frameEnd)
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 import SwitchboardCore
+import SwitchboardWire
 
 /// The `websocket` transport (RFC 6455): one payload per text frame, resumed by `/websocket/<SID>`.
 public struct WebSocketTransport: UpgradeTransport {
@@ -81,13 +82,9 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
-            if closing {
-                context.close(promise: nil)
-            } else {
-                var data = frame.unmaskedData
-                let code = data.readWebSocketErrorCode() ?? .normalClosure
-                closeWith(code == .unknown(1005) ? .normalClosure : code, context: context)
-            }
+            guard !closing else { return context.close(promise: nil) }
+            var data = frame.unmaskedData
+            closeWith(WebSocketErrorCode(codeNumber: Int(RFC6455.closeReply(to: data.readInteger()))), context: context)
         default:
             break
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import SwitchboardWire
 
 /// One HTTP/1.1 keep-alive connection carrying one request at a time, parsed by hand
 /// (Content-Length or chunked bodies).
@@ -286,11 +287,11 @@ final class PollingClient: @unchecked Sendable {
         switch wire {
         case .switchboard:
             // `~m~22~m~<SID>`
-            guard body.hasPrefix("~m~") else { return fail("handshake: no SID frame") }
-            let (length, digits) = body.decimal(at: 3)
-            let start = 6 + digits
-            guard start + length <= body.count else { return fail("handshake: short SID frame") }
-            sessionId = body.string(start..<(start + length))
+            switch Framed.scan(body, at: 0, maxFrameLength: Int.max) {
+            case .frame(let text, _): sessionId = body.string(text)
+            case .bad(let problem): return fail("handshake: no SID frame: \(problem)")
+            case .end: return fail("handshake: no SID frame")
+            }
             setUpRequests()
             opened()
         case .engineio:
@@ -350,14 +351,10 @@ final class PollingClient: @unchecked Sendable {
         switch wire {
         case .switchboard:
             var i = 0
-            while body.hasPrefix("~m~", at: i) {
-                let (length, digits) = body.decimal(at: i + 3)
-                let start = i + 6 + digits
-                guard digits > 0, start + length <= body.count else { break }
-                let text = UnsafeRawBufferPointer(rebasing: body[start..<(start + length)])
-                i = start + length
+            while case .frame(let text, let next) = Framed.scan(body, at: i, maxFrameLength: Int.max) {
+                i = next
                 stats.messages += 1
-                onMessage?(self, text)
+                onMessage?(self, UnsafeRawBufferPointer(rebasing: body[text]))
             }
         case .engineio:
             var i = 0

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Synchronization
+import SwitchboardWire
 
 // MARK: Clock
 
@@ -186,18 +187,7 @@ enum JSONField {
 
     var text: String {
         switch self {
-        case .string(let s):
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default:
-                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-                }
-            }
-            return out + "\""
+        case .string(let s): return JSONString.encode(s)
         case .number(let d): return d.isFinite ? String(format: "%.6g", d) : "null"
         case .int(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"

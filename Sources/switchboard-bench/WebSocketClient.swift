@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SwitchboardWire
 
 /// The protocol a server speaks; the generator speaks it on raw sockets.
 enum Wire: String, CaseIterable, Sendable {
@@ -50,9 +51,9 @@ final class WebSocketClient: ChannelInboundHandler, @unchecked Sendable {
         self.wire = wire
         self.stats = stats
         let path = wire == .switchboard ? "/\(resource)/websocket" : "/\(resource)/?EIO=4&transport=websocket"
+        // The RFC's example key: the answer is not checked.
         self.request = ByteBuffer(
-            string: "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            string: RFC6455.requestHead(path: path, host: "\(host):\(port)", key: "dGhlIHNhbXBsZSBub25jZQ=="))
         scratch.reserveCapacity(64)
     }
 
@@ -158,20 +159,17 @@ final class WebSocketClient: ChannelInboundHandler, @unchecked Sendable {
 
     private func framedPayload(_ p: UnsafeRawBufferPointer) {
         var i = 0
-        while p.hasPrefix("~m~", at: i) {
-            let (length, digits) = p.decimal(at: i + 3)
-            guard digits > 0, p.hasPrefix("~m~", at: i + 3 + digits) else { break }
-            let start = i + 6 + digits
-            guard start + length <= p.count else { break }
-            let text = UnsafeRawBufferPointer(rebasing: p[start..<(start + length)])
-            i = start + length
+        while case .frame(let range, let next) = Framed.scan(p, at: i, maxFrameLength: Int.max) {
+            let text = UnsafeRawBufferPointer(rebasing: p[range])
+            let start = i
+            i = next
             if phase == .handshaking {
                 sessionId = text.string(0..<text.count)
                 phase = .open
                 finishOpen(true)
             } else if text.hasPrefix("~h~") {
                 // Heartbeat: echo it as it came.
-                writeFrame(opcode: 0x1, UnsafeRawBufferPointer(rebasing: p[(start - 6 - digits)..<i]))
+                writeFrame(opcode: 0x1, UnsafeRawBufferPointer(rebasing: p[start..<i]))
             } else {
                 stats.messages += 1
                 delegate?.received(text, on: self)

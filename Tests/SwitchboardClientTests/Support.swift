@@ -73,6 +73,8 @@ final class TCPProxy: Sendable {
     private struct State {
         var listener: (any Channel)?
         var connections: [any Channel] = []
+        /// Every byte the clients sent through the proxy.
+        var fromClients: [UInt8] = []
     }
 
     private init(port: Int, target: Int, listener: any Channel) {
@@ -101,7 +103,8 @@ final class TCPProxy: Sendable {
                     .connect(host: "127.0.0.1", port: target)
                     .flatMap { outbound in
                         holder.withLockedValue { $0?.track([inbound, outbound]) }
-                        return inbound.pipeline.addHandler(Forwarder(partner: outbound)).flatMap {
+                        let tap: @Sendable (ByteBuffer) -> Void = { bytes in holder.withLockedValue { $0?.record(bytes) } }
+                        return inbound.pipeline.addHandler(Forwarder(partner: outbound, tap: tap)).flatMap {
                             inbound.setOption(.autoRead, value: true)
                         }
                     }
@@ -114,10 +117,19 @@ final class TCPProxy: Sendable {
         state.withLockedValue { $0.connections += channels }
     }
 
+    private func record(_ bytes: ByteBuffer) {
+        state.withLockedValue { $0.fromClients += bytes.readableBytesView }
+    }
+
+    /// Whether the clients have sent these bytes (in one piece) through the proxy.
+    func clientSent(_ bytes: [UInt8]) -> Bool {
+        state.withLockedValue { $0.fromClients.firstRange(of: bytes) != nil }
+    }
+
     /// Closes every connection and stops accepting: new connections are refused.
     func cut() async {
         let (listener, connections) = state.withLockedValue { state in
-            defer { state = State() }
+            defer { state = State(fromClients: state.fromClients) }
             return (state.listener, state.connections)
         }
         try? await listener?.close()
@@ -135,11 +147,17 @@ final class TCPProxy: Sendable {
     final class Forwarder: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         let partner: any Channel
+        let tap: @Sendable (ByteBuffer) -> Void
 
-        init(partner: any Channel) { self.partner = partner }
+        init(partner: any Channel, tap: @escaping @Sendable (ByteBuffer) -> Void = { _ in }) {
+            self.partner = partner
+            self.tap = tap
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            partner.writeAndFlush(unwrapInboundIn(data), promise: nil)
+            let bytes = unwrapInboundIn(data)
+            tap(bytes)
+            partner.writeAndFlush(bytes, promise: nil)
         }
 
         func channelInactive(context: ChannelHandlerContext) {

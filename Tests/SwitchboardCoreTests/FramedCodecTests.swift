@@ -85,32 +85,6 @@ struct EnvelopeCodecTests {
     }
 }
 
-@Suite("payload wrapping and escaping")
-struct WrappingTests {
-    @Test("JSON string literals escape <, U+2028, U+2029 and controls")
-    func literal() {
-        #expect(JSONStringLiteral.encode("</script>") == #""\u003c/script>""#)
-        #expect(JSONStringLiteral.encode("a\u{2028}b\u{2029}") == #""a\u2028b\u2029""#)
-        #expect(JSONStringLiteral.encode("\"\\\n\r\u{1}😀") == #""\"\\\n\r\u0001😀""#)
-    }
-
-    @Test("wrappers substitute placeholders once, and pad the prelude")
-    func wrap() {
-        var descriptor = TransportDescriptor(
-            name: "t", kind: .stream, summary: "", urlShape: "", pathSegments: [], contentType: nil, headers: [],
-            prelude: "<html><body>", padTo: 256, padding: " ",
-            wrapper: "<script>parent.s._({payload}, document);</script>", escaping: .jsonString,
-            resumeHeader: nil, defaults: TransportOptions(), order: 1)
-        #expect(descriptor.paddedPrelude.utf8.count == 256)
-        #expect(descriptor.paddedPrelude.hasPrefix("<html><body>"))
-        #expect(
-            descriptor.wrap(payload: "~m~16~m~8354960129037499", sessionId: "s", sequence: 1)
-                == #"<script>parent.s._("~m~16~m~8354960129037499", document);</script>"#)
-        descriptor.wrapper = "id: {sid}.{seq}\ndata: {payload}\n\n"
-        #expect(descriptor.wrap(payload: "{sid}", sessionId: "S", sequence: 3) == "id: S.3\ndata: \"{sid}\"\n\n")
-    }
-}
-
 @Suite("origins")
 struct OriginPolicyTests {
     @Test("host:port patterns with wildcards")

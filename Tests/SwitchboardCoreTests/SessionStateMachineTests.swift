@@ -1,4 +1,5 @@
 import NIOCore
+import SwitchboardWire
 import Testing
 
 @testable import SwitchboardCore
@@ -16,7 +17,7 @@ struct SessionStateMachineTests {
     }
     /// A payload of the framed codec: `texts` framed and joined, numbered `sequence`.
     func payload(_ sequence: Int, _ texts: String...) -> OutboundPayload {
-        OutboundPayload(.text(texts.map(FramedCodec.frame(text:)).joined()), sequence: sequence)
+        OutboundPayload(.text(texts.map(Framed.frame).joined()), sequence: sequence)
     }
 
     @Test("the first write of a persistent connection is the handshake, then the session is connected; later sends go at once")

@@ -5,6 +5,7 @@ import SwitchboardFlashSocket
 import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import SwitchboardWebSocket
+import SwitchboardWire
 import Testing
 
 /// A hixie-76 client on a raw TCP connection.
@@ -12,7 +13,8 @@ struct HixieClient {
     let tcp: RawTCPClient
     let head: String
 
-    /// The example of draft-hixie-thewebsocketprotocol-76 §1.3, with its expected answer.
+    /// The example of draft-hixie-thewebsocketprotocol-76 §1.3, with its expected answer (SwitchboardWireTests
+    /// checks the key numbers and the answer).
     static let key1 = "4 @1  46546xW%0l 1 5", key2 = "12998 5 Y3 1  .P00", key3 = Array("^n:ds[4U".utf8)
     static let expectedAnswer = Array("8jKS'y:G*Co,Wxa-".utf8)
 
@@ -50,17 +52,6 @@ struct FlashSocketTests {
 
         """
 
-    @Test("hixie-76 key numbers: digits over spaces; no spaces or an inexact division is refused")
-    func keyNumbers() {
-        #expect(Hixie76.keyNumber(HixieClient.key1) == 829_309_203)
-        #expect(Hixie76.keyNumber(HixieClient.key2) == 259_970_620)
-        #expect(Hixie76.keyNumber("1234") == nil)
-        #expect(Hixie76.keyNumber("1 0") == 10)
-        #expect(Hixie76.keyNumber("1  0") == 5)
-        #expect(Hixie76.keyNumber("1   1") == nil, "11 / 3 is not exact")
-        #expect(Hixie76.answer(key1: 829_309_203, key2: 259_970_620, key3: HixieClient.key3) == HixieClient.expectedAnswer)
-    }
-
     @Test("a raw client sending <policy-file-request/>\\0 to the HTTP port gets the policy and a close")
     func inlinePolicy() async throws {
         let server = try await TestServer.start()
@@ -70,14 +61,6 @@ struct FlashSocketTests {
         #expect(String(decoding: try await tcp.readUntilClose(), as: UTF8.self) == Self.policy)
         let http = try await server.http()
         #expect(try await http.request("GET", "/plain").bodyString == "app:GET /plain", "HTTP is untouched")
-    }
-
-    @Test("the policy lists one line per origins entry")
-    func policyPerOrigin() {
-        let document = FlashPolicy.document(origins: ["example.com:80", "*:8080"])
-        #expect(document.contains(#"<allow-access-from domain="example.com" to-ports="80"/>"# + "\n"))
-        #expect(document.contains(#"<allow-access-from domain="*" to-ports="8080"/>"# + "\n"))
-        #expect(!document.contains("\0"))
     }
 
     @Test("the policy server on flashPolicyPort answers; a port that cannot be bound is logged, not fatal")

@@ -4,50 +4,6 @@ import SwitchboardServerTestSupport
 import SwitchboardTestKit
 import Testing
 
-/// The `switchboard` executable as a user runs it: a real process on a free port.
-final class HostProcess: Sendable {
-    let process: Process
-    let port: Int
-    /// The first line it printed.
-    let banner: String
-
-    /// Starts a built executable of the package (it sits next to the test bundle) with `arguments`.
-    init(_ arguments: [String], executable name: String = "switchboard") async throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent(name)
-        let candidates = [binary, Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name)]
-        let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) })
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--port", "0"] + (name == "switchboard" ? ["--log-level", "warning"] : []) + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // A host that never prints is stopped, so the read below ends instead of hanging.
-        let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: watchdog)
-        defer { watchdog.cancel() }
-        // The first line says where it listens: "... http://127.0.0.1:PORT/ ..."
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        let port = text.range(of: "127.0.0.1:").flatMap { Int(text[$0.upperBound...].prefix { $0.isNumber }) }
-        self.process = process
-        self.banner = text
-        self.port = try #require(port, "no port in \(text)")
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-}
-
 @Suite("the switchboard host")
 struct HostTests {
     @Test("with no app argument it serves the chat demo, and two clients chat through it")

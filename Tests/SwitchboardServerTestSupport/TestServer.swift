@@ -12,6 +12,7 @@ import SwitchboardServerEvents
 import SwitchboardWebSocket
 import SwitchboardXHRMultipart
 import SwitchboardXHRPolling
+import SwitchboardWire
 
 /// What a listener's events reported, for assertions.
 public final class Recorder: Sendable {
@@ -154,7 +155,7 @@ public struct TestServer: Sendable {
 
 /// `~m~L~m~s` for each message, as a client writes it.
 public func framed(_ messages: String...) -> String {
-    messages.map(FramedCodec.frame(text:)).joined()
+    messages.map(Framed.frame).joined()
 }
 
 extension TestServer {

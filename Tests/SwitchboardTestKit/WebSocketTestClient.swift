@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import SwitchboardWire
 
 /// A message (or control frame) received by `WebSocketTestClient.receive`.
 public enum WebSocketMessage: Sendable, Equatable, CustomStringConvertible {
@@ -117,7 +118,8 @@ public final class WebSocketTestClient: Sendable {
         let connection = try await TCPConnection.connect(host: host, port: port, timeout: timeout)
         do {
             let given = Dictionary(headers.map { ($0.0.lowercased(), $0.1) }, uniquingKeysWith: { first, _ in first })
-            let key = given["sec-websocket-key"] ?? base64Encode((0..<16).map { _ in UInt8.random(in: .min ... .max) })
+            var random = SystemRandomNumberGenerator()
+            let key = given["sec-websocket-key"] ?? RFC6455.makeKey(using: &random)
             var all: [(String, String)] = []
             for (name, value) in [
                 ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", key),

@@ -1,19 +1,22 @@
-import Foundation
-import SwitchboardCore
-
-/// Reads payloads out of a transport's wrapper, as its descriptor describes it (the inverse of
-/// `TransportDescriptor.wrap`): `<script>parent.s._("...", document);</script>`,
+/// Reads payloads out of a transport's wrapper, as its spec describes it (the inverse of
+/// ``PayloadWrapper/wrap(payload:sessionId:sequence:index:)``): `<script>parent.s._("...", document);</script>`,
 /// `id: <SID>.<seq>\ndata: "..."\n\n`, `io.JSONP[<i>]._("...");`, a multipart part, or the bare
 /// payload. Nothing about a particular transport is written here: the spec's prelude, wrapper and
 /// escaping say it all.
-struct WrappedPayloadReader: Sendable {
+///
+/// ```swift
+/// let reader = WrappedPayloadReader(descriptor.wrapping)
+/// reader.read(Array(body)[...], complete: true)   // .payload("~m~5~m~hello", consumed: body.count)
+/// ```
+public struct WrappedPayloadReader: Sendable, Hashable {
     enum Token: Sendable, Hashable {
         case literal([UInt8])
         /// `{sid}`, `{seq}` or `{index}`: any text up to the literal that follows.
         case placeholder
     }
 
-    enum Step: Sendable, Hashable {
+    /// What ``read(_:complete:)`` found.
+    public enum Step: Sendable, Hashable {
         /// One payload, and how many bytes it took.
         case payload(String, consumed: Int)
         /// The bytes so far are the start of a write; more are needed.
@@ -23,27 +26,33 @@ struct WrappedPayloadReader: Sendable {
     }
 
     /// What a stream writes first (`<html><body>` and its padding, `--socketio\n`, or nothing).
-    let prelude: [UInt8]
+    public let prelude: [UInt8]
     let head: [Token]
     let tail: [Token]
     let jsonString: Bool
 
-    init(descriptor: TransportDescriptor) {
-        prelude = Array(descriptor.paddedPrelude.utf8)
-        let parts = descriptor.wrapper.components(separatedBy: "{payload}")
-        head = Self.tokens(parts.first ?? "")
-        tail = Self.tokens(parts.count > 1 ? parts[1...].joined(separator: "{payload}") : "")
-        jsonString = descriptor.escaping == .jsonString
+    /// The reader of `wrapper`'s writes.
+    public init(_ wrapper: PayloadWrapper) {
+        prelude = Array(wrapper.paddedPrelude.utf8)
+        let template = wrapper.template[...]
+        if let payload = template.firstRange(of: "{payload}") {
+            head = Self.tokens(template[..<payload.lowerBound])
+            tail = Self.tokens(template[payload.upperBound...])
+        } else {
+            head = Self.tokens(template)
+            tail = []
+        }
+        jsonString = wrapper.escaping == .jsonString
     }
 
-    static func tokens(_ text: String) -> [Token] {
+    static func tokens(_ text: Substring) -> [Token] {
         var tokens: [Token] = []
         var literal = ""
-        var rest = Substring(text)
+        var rest = text
         while let open = rest.firstIndex(of: "{") {
             literal += rest[..<open]
             if let close = rest[open...].firstIndex(of: "}"),
-                ["sid", "seq", "index"].contains(rest[rest.index(after: open)..<close])
+                PayloadWrapper.placeholders.contains(rest[rest.index(after: open)..<close])
             {
                 if !literal.isEmpty { tokens.append(.literal(Array(literal.utf8))) }
                 literal = ""
@@ -61,7 +70,7 @@ struct WrappedPayloadReader: Sendable {
 
     /// Reads one wrapped payload at the start of `bytes`. With `complete`, `bytes` is all there
     /// is (a poll's body): what is missing is malformed, and a bare payload runs to the end.
-    func read(_ bytes: ArraySlice<UInt8>, complete: Bool) -> Step {
+    public func read(_ bytes: ArraySlice<UInt8>, complete: Bool) -> Step {
         var index = bytes.startIndex
         if let failure = match(head, in: bytes, at: &index, complete: complete, before: jsonString ? [0x22] : nil) {
             return failure
@@ -70,23 +79,10 @@ struct WrappedPayloadReader: Sendable {
         if jsonString {
             guard index < bytes.endIndex else { return complete ? .malformed("missing payload") : .needMore }
             guard bytes[index] == 0x22 else { return .malformed("payload is not a JSON string") }
-            var cursor = bytes.index(after: index)
-            var end: Int?
-            while cursor < bytes.endIndex {
-                if bytes[cursor] == 0x5C {  // backslash: skip the escaped byte
-                    cursor += 2
-                    continue
-                }
-                if bytes[cursor] == 0x22 {
-                    end = cursor
-                    break
-                }
-                cursor += 1
+            guard let end = JSONString.end(of: bytes, from: index) else {
+                return complete ? .malformed("unterminated JSON string") : .needMore
             }
-            guard let end else { return complete ? .malformed("unterminated JSON string") : .needMore }
-            guard let text = try? JSONDecoder().decode(String.self, from: Data(bytes[index...end])) else {
-                return .malformed("invalid JSON string")
-            }
+            guard let text = JSONString.decode(bytes[index...end]) else { return .malformed("invalid JSON string") }
             payload = text
             index = end + 1
         } else if case .literal(let terminator)? = tail.first {
@@ -154,63 +150,5 @@ struct WrappedPayloadReader: Sendable {
             cursor += 1
         }
         return nil
-    }
-}
-
-/// The bytes of a stream as they arrive: the prelude is checked and skipped, then every complete
-/// write gives one payload.
-struct StreamPayloadBuffer: Sendable {
-    let reader: WrappedPayloadReader
-    let maxPayloadSize: Int
-    private var bytes: [UInt8] = []
-    private var start = 0
-    private var preludeDone: Bool
-
-    init(reader: WrappedPayloadReader, maxPayloadSize: Int) {
-        self.reader = reader
-        self.maxPayloadSize = maxPayloadSize
-        self.preludeDone = reader.prelude.isEmpty
-    }
-
-    /// Adds bytes; returns the payloads now complete, or why the stream is not this transport's.
-    mutating func append(_ more: some Sequence<UInt8>) -> Result<[String], ConnectionFailure> {
-        bytes.append(contentsOf: more)
-        var payloads: [String] = []
-        if !preludeDone {
-            let available = bytes[start...].prefix(reader.prelude.count)
-            guard available.elementsEqual(reader.prelude.prefix(available.count)) else {
-                return .failure(.protocolError("the stream does not start with the transport's prelude"))
-            }
-            guard available.count == reader.prelude.count else { return .success([]) }
-            start += reader.prelude.count
-            preludeDone = true
-        }
-        while start < bytes.count {
-            switch reader.read(bytes[start...], complete: false) {
-            case .payload(let payload, let consumed):
-                payloads.append(payload)
-                start += consumed
-            case .needMore:
-                if bytes.count - start > maxPayloadSize {
-                    return .failure(.protocolError("a write larger than \(maxPayloadSize) bytes"))
-                }
-                compact()
-                return .success(payloads)
-            case .malformed(let reason):
-                return .failure(.protocolError("unreadable stream: \(reason)"))
-            }
-        }
-        compact()
-        return .success(payloads)
-    }
-
-    private mutating func compact() {
-        if start == bytes.count {
-            bytes.removeAll(keepingCapacity: true)
-            start = 0
-        } else if start > 65_536 {
-            bytes.removeFirst(start)
-            start = 0
-        }
     }
 }

@@ -1,0 +1,37 @@
+/// The RFC 6455 handshake facts both ends share (docs/protocol.md §6.1): the client's key and
+/// request head, the server's accept value, and the answer to a close frame.
+///
+/// ```swift
+/// RFC6455.acceptValue(key: "dGhlIHNhbXBsZSBub25jZQ==")   // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+/// ```
+public enum RFC6455 {
+    /// The GUID appended to the key before hashing (RFC 6455 §1.3).
+    public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+    /// The close code of a normal closure.
+    public static let normalClosure: UInt16 = 1000
+    /// The code that stands for "no code was given"; never sent.
+    public static let noStatusReceived: UInt16 = 1005
+
+    /// `Sec-WebSocket-Accept` for a key: base64(SHA-1(key + GUID)).
+    public static func acceptValue(key: String) -> String {
+        Base64.encode(Digest.sha1(Array((key + guid).utf8)))
+    }
+
+    /// A random `Sec-WebSocket-Key`: 16 random bytes in base64 (§4.1).
+    public static func makeKey(using generator: inout some RandomNumberGenerator) -> String {
+        Base64.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// A client's upgrade request head for `path`, without subprotocols or extensions.
+    public static func requestHead(path: String, host: String, key: String) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    }
+
+    /// The code to answer a close frame with (§5.5.1): the peer's code, or a normal closure when it
+    /// gave none (`nil`, or 1005).
+    public static func closeReply(to code: UInt16?) -> UInt16 {
+        guard let code, code != noStatusReceived else { return normalClosure }
+        return code
+    }
+}

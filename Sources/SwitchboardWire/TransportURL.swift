@@ -1,0 +1,49 @@
+/// The paths of a transport's requests (docs/protocol.md §3):
+/// `/<resource>/<transport>[/<SID>][/<timestamp>][/<index>]` to open or re-attach, and
+/// `/<resource>/<transport>/<SID>/send` to post. Which segments follow the transport's name, and
+/// in which order, is its spec's URL shape (`sid`, `timestamp`, `index`).
+///
+/// ```swift
+/// TransportURL.path(resource: "socket.io", transport: "jsonp-polling", segments: ["sid", "timestamp", "index"],
+///                   sessionId: nil, timestamp: 1795716587721, index: 0)
+/// // "/socket.io/jsonp-polling//1795716587721/0"
+/// ```
+public enum TransportURL {
+    /// The path that opens a connection: the SID slot is empty for a new session, and optional
+    /// segments that would be empty at the end are left out.
+    public static func path(
+        resource: String, transport: String, segments names: [String], sessionId: String?, timestamp: Int64,
+        index: Int
+    ) -> String {
+        var segments: [String] = names.map { name in
+            switch name {
+            case "sid": return sessionId ?? ""
+            case "timestamp": return String(timestamp)
+            case "index": return String(index)
+            default: return ""
+            }
+        }
+        while segments.last == "" { segments.removeLast() }
+        return (["", resource, transport] + segments).joined(separator: "/")
+    }
+
+    /// Where a client posts its payloads.
+    public static func sendPath(resource: String, transport: String, sessionId: String) -> String {
+        "/\(resource)/\(transport)/\(sessionId)/send"
+    }
+
+    /// The SID (an empty segment is none) and the index among a request's segments after the
+    /// transport's name, read by their names.
+    public static func read(_ segments: [String], names: [String]) -> (sessionId: String?, index: String?) {
+        var sessionId: String?
+        var index: String?
+        for (name, value) in zip(names, segments) {
+            switch name {
+            case "sid": sessionId = value.isEmpty ? nil : value
+            case "index": index = value
+            default: break
+            }
+        }
+        return (sessionId, index)
+    }
+}
