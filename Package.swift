@@ -6,6 +6,7 @@ let nio: [Target.Dependency] = [
     .product(name: "NIOPosix", package: "swift-nio"),
     .product(name: "NIOHTTP1", package: "swift-nio"),
 ]
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 let codegen: [Target.PluginUsage] = [.plugin(name: "SwitchboardCodegen")]
 let specOnly: [Target.Dependency] = ["SwitchboardCore", .product(name: "NIOCore", package: "swift-nio")]
 let allTransports: [Target.Dependency] = [
@@ -43,10 +44,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The wire format both ends speak, byte for byte (docs/protocol.md): no dependencies, no
-        // Foundation, so the code generator links it too.
+        // Foundation, so the code generator links it too. It hashes nothing: the handshakes' MD5
+        // and SHA-1 come from swift-crypto, passed in by the modules that shake hands.
         .target(name: "SwitchboardWire"),
 
         // Code generation: specs in, typed Swift out.
@@ -99,6 +102,7 @@ let package = Package(
             name: "SwitchboardWebSocket",
             dependencies: nio + [
                 "SwitchboardCore", "SwitchboardWire", .product(name: "NIOWebSocket", package: "swift-nio"),
+                crypto,
             ],
             plugins: codegen
         ),
@@ -133,6 +137,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                crypto,
             ],
             plugins: codegen
         ),
@@ -165,14 +170,14 @@ let package = Package(
         .target(
             name: "SwitchboardTestKit",
             dependencies: [
-                "SwitchboardWire",
+                "SwitchboardWire", crypto,
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/SwitchboardTestKit"
         ),
-        .testTarget(name: "SwitchboardWireTests", dependencies: ["SwitchboardWire"]),
+        .testTarget(name: "SwitchboardWireTests", dependencies: ["SwitchboardWire", crypto]),
         .testTarget(
             name: "SwitchboardTestKitTests",
             dependencies: nio + ["SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio")]

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOPosix
@@ -170,7 +171,7 @@ enum Handshake: Sendable {
         let key = RFC6455.makeKey(using: &random)
         return .rfc6455(
             request: RFC6455.requestHead(path: path, host: "\(host):\(port)", key: key),
-            accept: RFC6455.acceptValue(key: key))
+            accept: RFC6455.acceptValue(key: key) { Array(Insecure.SHA1.hash(data: $0)) })
     }
 
     /// draft-hixie-thewebsocketprotocol-76 §4.1: two keys that each hide a number, and 8 random bytes
@@ -182,7 +183,7 @@ enum Handshake: Sendable {
         let key3 = (0..<8).map { _ in UInt8.random(in: 0...255, using: &random) }
         let request = Hixie76.requestHead(
             path: path, host: "\(host):\(port)", origin: "http://\(host):\(port)", key1: key1, key2: key2)
-        return .hixie76(request: request, key3: key3, answer: Hixie76.answer(key1: number1, key2: number2, key3: key3))
+        return .hixie76(request: request, key3: key3, answer: Hixie76.answer(key1: number1, key2: number2, key3: key3) { Array(Insecure.MD5.hash(data: $0)) })
     }
 }
 

@@ -1,3 +1,4 @@
+import Crypto
 import NIOCore
 import NIOHTTP1
 import SwitchboardCore
@@ -60,7 +61,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
         if !answered {
             guard let key3 = reader.take(8) else { return }
             answered = true
-            let answer = Hixie76.answer(key1: keys.0, key2: keys.1, key3: key3)
+            let answer = Hixie76.answer(key1: keys.0, key2: keys.1, key3: key3) { Array(Insecure.MD5.hash(data: $0)) }
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: answer)), promise: nil)
             connectionID = session.attach(self, style: .persistent)
         }

@@ -4,7 +4,9 @@
 ///
 /// ```swift
 /// let number = Hixie76.keyNumber("4 @1  46546xW%0l 1 5")   // 829309203
-/// let answer = Hixie76.answer(key1: number!, key2: 259_970_620, key3: Array("^n:ds[4U".utf8))
+/// let answer = Hixie76.answer(key1: number!, key2: 259_970_620, key3: Array("^n:ds[4U".utf8)) {
+///     Array(Insecure.MD5.hash(data: $0))
+/// }
 /// ```
 public enum Hixie76 {
     /// The number a key stands for: its digits read as one number, divided by its count of spaces.
@@ -27,13 +29,14 @@ public enum Hixie76 {
         return UInt32(digits / spaces)
     }
 
-    /// The 16-byte answer: MD5 of key1's number, key2's number (each 4 bytes, big-endian) and key3.
-    public static func answer(key1: UInt32, key2: UInt32, key3: [UInt8]) -> [UInt8] {
+    /// The 16-byte answer: the MD5 of key1's number, key2's number (each 4 bytes, big-endian) and
+    /// key3. `md5` is the caller's MD5 (swift-crypto's `Insecure.MD5`): this module hashes nothing.
+    public static func answer(key1: UInt32, key2: UInt32, key3: [UInt8], md5: ([UInt8]) -> [UInt8]) -> [UInt8] {
         var input: [UInt8] = []
         for number in [key1, key2] {
             input += [UInt8(number >> 24), UInt8(number >> 16 & 0xFF), UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF)]
         }
-        return Digest.md5(input + key3)
+        return md5(input + key3)
     }
 
     /// A random key for a client and the number it hides (§4.1): the number times 1 to 12 spaces,

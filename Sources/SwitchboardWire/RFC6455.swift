@@ -2,7 +2,8 @@
 /// request head, the server's accept value, and the answer to a close frame.
 ///
 /// ```swift
-/// RFC6455.acceptValue(key: "dGhlIHNhbXBsZSBub25jZQ==")   // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+/// RFC6455.acceptValue(key: "dGhlIHNhbXBsZSBub25jZQ==") { Array(Insecure.SHA1.hash(data: $0)) }
+/// // "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 /// ```
 public enum RFC6455 {
     /// The GUID appended to the key before hashing (RFC 6455 §1.3).
@@ -12,9 +13,10 @@ public enum RFC6455 {
     /// The code that stands for "no code was given"; never sent.
     public static let noStatusReceived: UInt16 = 1005
 
-    /// `Sec-WebSocket-Accept` for a key: base64(SHA-1(key + GUID)).
-    public static func acceptValue(key: String) -> String {
-        Base64.encode(Digest.sha1(Array((key + guid).utf8)))
+    /// `Sec-WebSocket-Accept` for a key: base64(SHA-1(key + GUID)). `sha1` is the caller's SHA-1
+    /// (swift-crypto's `Insecure.SHA1`): this module hashes nothing.
+    public static func acceptValue(key: String, sha1: ([UInt8]) -> [UInt8]) -> String {
+        Base64.encode(sha1(Array((key + guid).utf8)))
     }
 
     /// A random `Sec-WebSocket-Key`: 16 random bytes in base64 (§4.1).

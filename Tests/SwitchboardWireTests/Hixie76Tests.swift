@@ -1,3 +1,4 @@
+import Crypto
 import SwitchboardWire
 import Testing
 
@@ -15,7 +16,7 @@ struct Hixie76Tests {
         #expect(Hixie76.keyNumber("1 0") == 10)
         #expect(Hixie76.keyNumber("1  0") == 5)
         #expect(Hixie76.keyNumber("1   1") == nil, "11 / 3 is not exact")
-        #expect(Hixie76.answer(key1: 829_309_203, key2: 259_970_620, key3: Self.key3) == Self.expectedAnswer)
+        #expect(Hixie76.answer(key1: 829_309_203, key2: 259_970_620, key3: Self.key3) { Array(Insecure.MD5.hash(data: $0)) } == Self.expectedAnswer)
     }
 
     @Test("a client's random keys hide their number the way the server reads it")
