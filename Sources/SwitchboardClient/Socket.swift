@@ -48,7 +48,7 @@ public final class Socket: @unchecked Sendable {
     private var waiters: [CheckedContinuation<Void, any Error>] = []
     // Readable from any thread.
     private let status = NIOLockedValueBox(Status())
-    private let handlers = NIOLockedValueBox(SocketEventHandlers())
+    private let handlers = EventHandlers<SocketEventHandlers>()
 
     private struct Status {
         var connected = false
@@ -201,16 +201,12 @@ public final class Socket: @unchecked Sendable {
     /// ```
     @discardableResult
     public func on<Handler>(_ event: SocketEvent<Handler>, _ handler: Handler) -> Subscription {
-        let subscription = Subscription.next()
-        handlers.withLockedValue {
-            $0[keyPath: event.handlers].append(HandlerEntry(id: subscription.id, handler: handler))
-        }
-        return subscription
+        handlers.add(handler, to: event.handlers)
     }
 
     /// Removes a handler added with ``on(_:_:)``.
     public func off(_ subscription: Subscription) {
-        handlers.withLockedValue { $0.remove(subscription.id) }
+        handlers.remove(subscription)
     }
 
     /// The seed's name for ``on(_:_:)``.
@@ -309,7 +305,7 @@ public final class Socket: @unchecked Sendable {
 
     private func emit(_ emission: SocketEmission) {
         updateStatus()
-        let handlers = self.handlers.withLockedValue { $0 }
+        let handlers = self.handlers.current
         switch emission {
         case .connect:
             logger.debug(

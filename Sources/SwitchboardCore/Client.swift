@@ -30,7 +30,7 @@ public final class Client: @unchecked Sendable {
     private var timerDeadline: NIODeadline?
     // Readable from any thread.
     private let status = NIOLockedValueBox(Status())
-    private let handlers = NIOLockedValueBox(ClientEventHandlers())
+    private let handlers = EventHandlers<ClientEventHandlers>()
 
     struct Status {
         var connected = true
@@ -106,16 +106,12 @@ public final class Client: @unchecked Sendable {
     /// Adds a handler for one of this client's events; keep the result to remove it.
     @discardableResult
     public func on<Handler>(_ event: ClientEvent<Handler>, _ handler: Handler) -> Subscription {
-        let subscription = Subscription.next()
-        handlers.withLockedValue {
-            $0[keyPath: event.handlers].append(HandlerEntry(id: subscription.id, handler: handler))
-        }
-        return subscription
+        handlers.add(handler, to: event.handlers)
     }
 
     /// Removes a handler added with ``on(_:_:)``.
     public func removeListener(_ subscription: Subscription) {
-        handlers.withLockedValue { $0.remove(subscription.id) }
+        handlers.remove(subscription)
     }
 
     // MARK: Transports
@@ -201,7 +197,7 @@ public final class Client: @unchecked Sendable {
                 log(.debug, "session opened", ["transport": "\(status.withLockedValue { $0.transport } ?? "")"])
                 listener.emitConnected(self)
             case .deliver(let messages):
-                let handlers = self.handlers.withLockedValue { $0 }
+                let handlers = self.handlers.current
                 for message in messages {
                     handlers.emitMessage(message)
                     listener.emitMessage(message, from: self)
@@ -225,7 +221,7 @@ public final class Client: @unchecked Sendable {
         // A session the server had to drop is worth a warning (docs/protocol.md §5); the others are routine.
         log(reason == .queueOverflow ? .warning : .debug, "session closed", ["reason": "\(reason)"])
         listener.remove(self)
-        handlers.withLockedValue { $0 }.emitDisconnect(reason)
+        handlers.current.emitDisconnect(reason)
         listener.emitDisconnected(self, reason: reason)
     }
 
@@ -242,17 +238,5 @@ public final class Client: @unchecked Sendable {
             timerDeadline = nil
             perform(machine.tick(now: eventLoop.now))
         }
-    }
-}
-
-/// A registered event handler; pass it to `removeListener` to remove it.
-public struct Subscription: Sendable, Hashable {
-    public let id: Int
-
-    private static let counter = NIOLockedValueBox(0)
-
-    /// A new, unique subscription (for components outside the core that register handlers too).
-    public static func next() -> Subscription {
-        Subscription(id: counter.withLockedValue { $0 += 1; return $0 })
     }
 }

@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// A registered event handler, with the id that removes it.
 public struct HandlerEntry<Handler: Sendable>: Sendable {
     /// The id given at registration; pass it to `remove(_:)`.
@@ -48,4 +50,54 @@ public struct HandlerList<Handler: Sendable>: Sendable, RandomAccessCollection {
     public func emit(_ call: (Handler) -> Void) {
         for entry in entries { call(entry.handler) }
     }
+}
+
+/// The handler lists of one component's events: the generated `<Component>EventHandlers`.
+public protocol EventHandlerSet: Sendable {
+    /// No handlers.
+    init()
+    /// Removes the handler registered with `id`, whichever event it is for.
+    mutating func remove(_ id: Int)
+}
+
+/// A registered event handler; pass it to `removeListener` (or `off`) to remove it.
+public struct Subscription: Sendable, Hashable {
+    public let id: Int
+
+    private static let counter = NIOLockedValueBox(0)
+
+    /// A new, unique subscription (for components outside the core that register handlers too).
+    public static func next() -> Subscription {
+        Subscription(id: counter.withLockedValue { $0 += 1; return $0 })
+    }
+}
+
+/// A component's event handlers, shared by every thread: added and removed under a lock, emitted
+/// from a copy (``current``), so a handler may add or remove handlers while it runs.
+///
+/// ```swift
+/// private let handlers = EventHandlers<ClientEventHandlers>()
+/// public func on<Handler>(_ event: ClientEvent<Handler>, _ handler: Handler) -> Subscription {
+///     handlers.add(handler, to: event.handlers)
+/// }
+/// ```
+public final class EventHandlers<Handlers: EventHandlerSet>: Sendable {
+    private let handlers = NIOLockedValueBox(Handlers())
+
+    public init() {}
+
+    /// Adds `handler` to the list at `list`; the subscription removes it again.
+    public func add<Handler>(_ handler: Handler, to list: WritableKeyPath<Handlers, HandlerList<Handler>> & Sendable) -> Subscription {
+        let subscription = Subscription.next()
+        handlers.withLockedValue { $0[keyPath: list].append(HandlerEntry(id: subscription.id, handler: handler)) }
+        return subscription
+    }
+
+    /// Removes the handler added with `subscription`.
+    public func remove(_ subscription: Subscription) {
+        handlers.withLockedValue { $0.remove(subscription.id) }
+    }
+
+    /// The handlers now.
+    public var current: Handlers { handlers.withLockedValue { $0 } }
 }

@@ -22,10 +22,10 @@ public final class Listener: Sendable {
     public var logger: Logger { options.log }
 
     private let state = NIOLockedValueBox(State())
+    private let handlerSet = EventHandlers<ListenerEventHandlers>()
 
     private struct State {
         var sessions: [String: Client] = [:]
-        var handlers = ListenerEventHandlers()
     }
 
     /// Creates a listener serving the transports of `registry` that `options.transports` enables
@@ -102,19 +102,15 @@ public final class Listener: Sendable {
     /// ```
     @discardableResult
     public func on<Handler>(_ event: ListenerEvent<Handler>, _ handler: Handler) -> Subscription {
-        let subscription = Subscription.next()
-        state.withLockedValue {
-            $0.handlers[keyPath: event.handlers].append(HandlerEntry(id: subscription.id, handler: handler))
-        }
-        return subscription
+        handlerSet.add(handler, to: event.handlers)
     }
 
     /// Removes a handler added with ``on(_:_:)``.
     public func removeListener(_ subscription: Subscription) {
-        state.withLockedValue { $0.handlers.remove(subscription.id) }
+        handlerSet.remove(subscription)
     }
 
-    private var handlers: ListenerEventHandlers { state.withLockedValue { $0.handlers } }
+    private var handlers: ListenerEventHandlers { handlerSet.current }
 
     func emitConnected(_ client: Client) {
         let handlers = self.handlers
