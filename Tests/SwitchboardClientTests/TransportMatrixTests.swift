@@ -133,7 +133,11 @@ struct TransportMatrixTests {
         let probe = Probe(socket)
         try await socket.connect()
         let sid = try #require(socket.sessionId)
-        try await Task.sleep(for: .seconds(1.2))  // several heartbeat cycles, each well past the last timeout
+        // Real time on purpose: the beats and their echoes cross real sockets to a real server,
+        // and only the passing of several cycles (each past the last timeout) shows that every
+        // echo counted. The timers' logic is tested in virtual time (`VirtualTimeTests`,
+        // `SessionHTTPHandlerTests`, `WebSocketSessionHandlerTests`).
+        try await Task.sleep(for: .seconds(1.2))
         #expect(probe.events == ["connecting:\(transport)", "connect"])
         #expect(socket.connected && socket.sessionId == sid)
         #expect(server.recorder.disconnected.isEmpty)
