@@ -14,19 +14,21 @@ import SwitchboardCore
 final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
     let supportedProtocol = "websocket"
     let requiredUpgradeHeaders: [String] = []
-    private let listeners: [Listener]
+    /// Each listener with its router, built once.
+    private let routes: [(listener: Listener, router: Router)]
     private let maxFrameSize: Int
     /// Checks the RFC 6455 request and computes `Sec-WebSocket-Accept`.
     private let handshake: NIOWebSocketServerUpgrader
 
     init(listeners: [Listener]) {
-        self.listeners = listeners
+        let routes = listeners.map { (listener: $0, router: Router(listener: $0)) }
+        self.routes = routes
         self.maxFrameSize = listeners.map(\.options.maxHttpBufferSize).max() ?? 1 << 20
         self.handshake = NIOWebSocketServerUpgrader(
             maxFrameSize: maxFrameSize,
             automaticErrorHandling: false,
             shouldUpgrade: { channel, head in
-                let accepted = Self.target(of: head, in: listeners) != nil
+                let accepted = Self.target(of: head, in: routes) != nil
                 return channel.eventLoop.makeSucceededFuture(accepted ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() }
@@ -41,7 +43,7 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
     }
 
     func upgrade(context: ChannelHandlerContext, upgradeRequest head: HTTPRequestHead) -> EventLoopFuture<Void> {
-        guard let target = Self.target(of: head, in: listeners) else {
+        guard let target = Self.target(of: head, in: routes) else {
             return context.channel.close()
         }
         let listener = target.listener
@@ -64,9 +66,9 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
     }
 
     /// The listener and transport an RFC 6455 upgrade request is for, if its router accepts it.
-    static func target(of head: HTTPRequestHead, in listeners: [Listener]) -> Target? {
-        for listener in listeners {
-            switch Router(listener: listener).route(head, sessions: listener) {
+    static func target(of head: HTTPRequestHead, in routes: [(listener: Listener, router: Router)]) -> Target? {
+        for (listener, router) in routes {
+            switch router.route(head, sessions: listener) {
             case .application:
                 continue
             case .upgrade(let name, let sessionId):
