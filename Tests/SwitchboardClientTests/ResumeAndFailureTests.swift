@@ -81,7 +81,8 @@ struct ResumeTests {
         "a session the server forgot (grace over) is not re-attached: 404, then disconnect",
         arguments: ["websocket", "xhr-polling"])
     func graceOver(transport: String) async throws {
-        let server = try await TestServer.start { $0.timeout = .milliseconds(100) }
+        // A short grace, but long enough that a loaded machine does not miss it between two polls.
+        let server = try await TestServer.start { $0.timeout = .milliseconds(500) }
         defer { Task { await server.stop() } }
         let proxy = try await TCPProxy.start(to: server.port)
         let socket = try Socket(
