@@ -51,8 +51,9 @@ public final class Client: @unchecked Sendable {
                 maxBytes: listener.options.maxBufferedBytes
             ),
             // A session whose connection never attaches (a hixie-76 client that left before its
-            // key bytes) ends like one whose connection left: after the listener's timeout.
-            handshakeDeadline: eventLoop.now + listener.options.timeout
+            // key bytes) ends like one whose connection left: after the listener's timeout, but
+            // never sooner than 10 s, which a slow network needs between a head and its key bytes.
+            handshakeDeadline: eventLoop.now + max(listener.options.timeout, .seconds(10))
         )
         // Next tick: by then the connection that created the session has usually attached and
         // its own deadlines are the ones to keep.
@@ -139,6 +140,12 @@ public final class Client: @unchecked Sendable {
             guard client.attached.removeValue(forKey: id) != nil else { return }
             client.perform(client.machine.detach(id, now: client.eventLoop.now))
         }
+    }
+
+    /// A persistent connection's writability changed (NIO's `channelWritabilityChanged`): while
+    /// its unflushed bytes are above their high-water mark, the session queues instead of writing.
+    public func writabilityChanged(_ id: ConnectionID, isWritable: Bool) {
+        onLoop { $0.perform($0.machine.writabilityChanged(id, isWritable: isWritable)) }
     }
 
     /// A payload arrived from the client. It is decoded at once (the result tells whether it was

@@ -47,3 +47,16 @@ public final class SharedFrame: Sendable, Hashable {
     public static func == (lhs: SharedFrame, rhs: SharedFrame) -> Bool { lhs === rhs }
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }
+
+extension ChannelHandlerContext {
+    /// Writes a connection's last bytes (a close frame, the end of a chunked body) and closes the
+    /// channel once they are out; at once when the peer has stopped reading (the channel's
+    /// unflushed bytes are above their high-water mark), since they would never go out then.
+    public func writeLastAndClose(_ data: NIOAny) {
+        guard channel.isWritable else {
+            close(promise: nil)
+            return
+        }
+        writeAndFlush(data).whenComplete { [channel] _ in channel.close(promise: nil) }
+    }
+}

@@ -173,6 +173,9 @@ public struct SessionStateMachine: Sendable {
         case new(Queue, deadline: NIODeadline?)
         /// A connection takes writes now; nothing waits.
         case open(OpenConnection)
+        /// A connection is attached, but its unflushed bytes passed their high-water mark (a slow
+        /// or stalled reader): frames wait, counted against the limits, until it drains.
+        case blocked(OpenConnection, Queue)
         /// No connection: frames wait until one comes back, or the grace ends the session.
         case waiting(Queue, graceDeadline: NIODeadline)
         case disconnected(DisconnectReason)
@@ -208,16 +211,18 @@ public struct SessionStateMachine: Sendable {
         return true
     }
 
-    /// The id of the connection that is open now.
+    /// The id of the connection attached now (open, or blocked by a slow reader).
     public var openConnection: ConnectionID? {
-        if case .open(let connection) = state { return connection.id }
-        return nil
+        switch state {
+        case .open(let connection), .blocked(let connection, _): return connection.id
+        case .new, .waiting, .disconnected: return nil
+        }
     }
 
     /// The frames waiting for the next connection.
     public var queued: [OutboundFrame] {
         switch state {
-        case .new(let queue, _), .waiting(let queue, _): return queue.frames
+        case .new(let queue, _), .waiting(let queue, _), .blocked(_, let queue): return queue.frames
         case .open, .disconnected: return []
         }
     }
@@ -227,7 +232,7 @@ public struct SessionStateMachine: Sendable {
         switch state {
         case .disconnected: return nil
         case .new(_, let deadline): return deadline
-        case .open(let connection): return connection.nextDeadline
+        case .open(let connection), .blocked(let connection, _): return connection.nextDeadline
         case .waiting(_, let grace): return grace
         }
     }
@@ -253,6 +258,9 @@ public struct SessionStateMachine: Sendable {
         case .open(let old):
             actions.append(old.style == .poll ? .complete(old.id, emptyPayload) : .close(old.id))
             queue = Queue()
+        case .blocked(let old, let waiting):
+            actions.append(.close(old.id))
+            queue = waiting
         case .waiting(let waiting, _):
             queue = waiting
         }
@@ -273,9 +281,31 @@ public struct SessionStateMachine: Sendable {
 
     /// A transport connection closed (the peer left, or the poll's HTTP connection dropped).
     public mutating func detach(_ id: ConnectionID, now: NIODeadline) -> [Action] {
-        guard case .open(let connection) = state, connection.id == id else { return [] }
-        state = .waiting(Queue(), graceDeadline: now + connection.timers.closeTimeout)
+        switch state {
+        case .open(let connection) where connection.id == id:
+            state = .waiting(Queue(), graceDeadline: now + connection.timers.closeTimeout)
+        case .blocked(let connection, let queue) where connection.id == id:
+            state = .waiting(queue, graceDeadline: now + connection.timers.closeTimeout)
+        default:
+            break
+        }
         return []
+    }
+
+    /// A persistent connection's unflushed bytes passed their high-water mark (`isWritable` false),
+    /// or fell back below the low one (true). While it cannot take writes, frames wait in the
+    /// queue, within the limits; when it can again, they leave as one payload.
+    public mutating func writabilityChanged(_ id: ConnectionID, isWritable: Bool) -> [Action] {
+        switch state {
+        case .open(let connection) where connection.id == id && !isWritable && connection.style == .persistent:
+            state = .blocked(connection, Queue())
+            return []
+        case .blocked(let connection, let queue) where connection.id == id && isWritable:
+            state = .open(connection)
+            return queue.frames.isEmpty ? [] : [.write(id, payload(queue.frames))]
+        default:
+            return []
+        }
     }
 
     /// The application sends encoded messages.
@@ -305,6 +335,10 @@ public struct SessionStateMachine: Sendable {
             queue.append(frames)
             state = .waiting(queue, graceDeadline: grace)
             return queue.exceeds(limits) ? disconnect(.queueOverflow) : []
+        case .blocked(let connection, var queue):
+            queue.append(frames)
+            state = .blocked(connection, queue)
+            return queue.exceeds(limits) ? disconnect(.queueOverflow) : []
         }
     }
 
@@ -317,10 +351,11 @@ public struct SessionStateMachine: Sendable {
             case .message(let message):
                 messages.append(message)
             case .heartbeat(let n):
-                guard case .open(var connection) = state, connection.awaitedEcho?.number == n else { continue }
-                connection.awaitedEcho = nil
-                connection.nextHeartbeat = connection.timers.heartbeatInterval.map { now + $0 }
-                state = .open(connection)
+                updateConnection { connection in
+                    guard connection.awaitedEcho?.number == n else { return }
+                    connection.awaitedEcho = nil
+                    connection.nextHeartbeat = connection.timers.heartbeatInterval.map { now + $0 }
+                }
             }
         }
         return messages.isEmpty ? [] : [.deliver(messages)]
@@ -328,31 +363,54 @@ public struct SessionStateMachine: Sendable {
 
     /// Time passed; acts on whichever deadline is due.
     public mutating func tick(now: NIODeadline) -> [Action] {
+        let connection: OpenConnection
+        let queue: Queue
         switch state {
-        case .disconnected:
-            return []
         case .new(_, let deadline):
             return deadline.map { now >= $0 } == true ? disconnect(.closeTimeout) : []
+        case .disconnected:
+            return []
         case .waiting(_, let grace):
             return now >= grace ? disconnect(.closeTimeout) : []
+        case .open(let open):
+            (connection, queue) = (open, Queue())
+        case .blocked(let blocked, let waiting):
+            (connection, queue) = (blocked, waiting)
+        }
+        let grace = now + connection.timers.closeTimeout
+        if let echo = connection.awaitedEcho, now >= echo.deadline {
+            // Closed even while data is pending: what waits stays for the next connection.
+            state = .waiting(queue, graceDeadline: grace)
+            return [.close(connection.id)]
+        }
+        if let deadline = connection.pollDeadline, now >= deadline {
+            state = .waiting(queue, graceDeadline: grace)
+            return [.complete(connection.id, emptyPayload)]
+        }
+        if let due = connection.nextHeartbeat, now >= due, let frame = codec.heartbeatFrame(heartbeatCount + 1) {
+            // Written even to a blocked connection: a slow reader that is alive echoes it.
+            heartbeatCount += 1
+            let number = heartbeatCount
+            updateConnection {
+                $0.nextHeartbeat = nil
+                $0.awaitedEcho = AwaitedEcho(number: number, deadline: now + $0.timers.heartbeatTimeout)
+            }
+            return [.write(connection.id, payload([.encoded(frame)]))]
+        }
+        return []
+    }
+
+    /// Changes the attached connection, open or blocked, in place.
+    private mutating func updateConnection(_ change: (inout OpenConnection) -> Void) {
+        switch state {
         case .open(var connection):
-            let grace = now + connection.timers.closeTimeout
-            if let echo = connection.awaitedEcho, now >= echo.deadline {
-                state = .waiting(Queue(), graceDeadline: grace)
-                return [.close(connection.id)]
-            }
-            if let deadline = connection.pollDeadline, now >= deadline {
-                state = .waiting(Queue(), graceDeadline: grace)
-                return [.complete(connection.id, emptyPayload)]
-            }
-            if let due = connection.nextHeartbeat, now >= due, let frame = codec.heartbeatFrame(heartbeatCount + 1) {
-                heartbeatCount += 1
-                connection.nextHeartbeat = nil
-                connection.awaitedEcho = AwaitedEcho(number: heartbeatCount, deadline: now + connection.timers.heartbeatTimeout)
-                state = .open(connection)
-                return [.write(connection.id, payload([.encoded(frame)]))]
-            }
-            return []
+            change(&connection)
+            state = .open(connection)
+        case .blocked(var connection, let queue):
+            change(&connection)
+            state = .blocked(connection, queue)
+        case .new, .waiting, .disconnected:
+            break
         }
     }
 

@@ -73,6 +73,14 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // A stream whose reader stalls: the session queues until it drains (polls write once).
+        if let held, held.streaming, let id = held.id {
+            held.connection.session.writabilityChanged(id, isWritable: context.channel.isWritable)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         context.fireUserInboundEventTriggered(event)
         // After an upgrade the channel carries frames, not HTTP parts.
@@ -286,7 +294,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context, let held, held.connection === connection else { return }
         self.held = nil
         if held.streaming {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+            context.writeLastAndClose(wrapOutboundOut(.end(nil)))
         } else {
             var headers = Router.responseHeaders(for: connection.descriptor, cors: held.cors)
             headers.add(name: "Content-Length", value: String(emptyBody.utf8.count))
@@ -298,7 +306,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context, let held, held.connection === connection else { return }
         self.held = nil
         if held.streaming {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+            context.writeLastAndClose(wrapOutboundOut(.end(nil)))
         } else {
             refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: held.cors), held.request, context: context)
         }

@@ -50,6 +50,11 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: responseHead)), promise: nil)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let connectionID { session.writabilityChanged(connectionID, isWritable: context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if let connectionID { session.detach(connectionID) }
         self.context = nil
@@ -92,8 +97,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     private func closeConnection(_ context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: Hixie76.closeFrame)))
-            .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        context.writeLastAndClose(wrapOutboundOut(ByteBuffer(bytes: Hixie76.closeFrame)))
     }
 
     // MARK: SocketSessionConnection

@@ -61,6 +61,11 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
         connectionID = session.attach(self, style: .persistent)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let connectionID { session.writabilityChanged(connectionID, isWritable: context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if let connectionID { session.detach(connectionID) }
         self.context = nil
@@ -105,8 +110,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
         closing = true
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        context.writeLastAndClose(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
     }
 
     // MARK: SocketSessionConnection

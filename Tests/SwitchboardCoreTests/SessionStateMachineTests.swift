@@ -186,6 +186,51 @@ struct SessionStateMachineTests {
         #expect(attached.tick(now: at(9)) == [], "attaching replaces the deadline")
     }
 
+    @Test("a connection that cannot take writes (a slow reader) makes frames wait; they leave as one payload when it drains")
+    func blockedConnection() {
+        var m = machine()
+        _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
+        #expect(m.writabilityChanged(a, isWritable: false) == [])
+        #expect(!m.isOpen)
+        #expect(m.openConnection == a)
+        #expect(m.send(["~m~1~m~x"], now: at(1)) == [])
+        #expect(m.send(["~m~1~m~y"], now: at(1)) == [])
+        #expect(m.writabilityChanged(b, isWritable: true) == [], "another connection's writability is not this one's")
+        #expect(m.writabilityChanged(a, isWritable: true) == [.write(a, payload(2, "x", "y"))])
+        #expect(m.send(["~m~1~m~z"], now: at(2)) == [.write(a, payload(3, "z"))])
+    }
+
+    @Test("what waits for a blocked connection is bounded: overflowing it ends the session")
+    func blockedOverflow() {
+        var m = machine(maxBytes: 20)
+        _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
+        _ = m.writabilityChanged(a, isWritable: false)
+        #expect(m.send(["~m~10~m~0123456789"], now: at(1)) == [])
+        #expect(m.send(["~m~10~m~0123456789"], now: at(1)) == [.close(a), .disconnected(.queueOverflow)])
+    }
+
+    @Test("a blocked connection still gets its heartbeat; without the echo it is closed at once, and what waits stays for the next one")
+    func blockedHeartbeatTimeout() {
+        var m = machine()
+        _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
+        _ = m.writabilityChanged(a, isWritable: false)
+        _ = m.send(["~m~4~m~kept"], now: at(1))
+        #expect(m.tick(now: at(10)) == [.write(a, payload(2, "~h~1"))])
+        #expect(m.tick(now: at(18)) == [.close(a)])
+        #expect(m.queued == [.encoded("~m~4~m~kept")])
+        #expect(m.attach(b, style: .persistent, timers: socketTimers, now: at(19)) == [.write(b, payload(3, "kept"))])
+    }
+
+    @Test("a blocked connection replaced by a new one is closed; the new one gets what waited")
+    func blockedReplaced() {
+        var m = machine()
+        _ = m.attach(a, style: .persistent, timers: socketTimers, now: at(0))
+        _ = m.writabilityChanged(a, isWritable: false)
+        _ = m.send(["~m~1~m~q"], now: at(1))
+        #expect(m.attach(p1, style: .poll, timers: pollTimers, now: at(2)) == [.close(a), .complete(p1, payload(2, "q"))])
+        #expect(m.writabilityChanged(p1, isWritable: false) == [], "a poll writes once: it is never blocked")
+    }
+
     @Test("connection ids are plain values, unique in the process")
     func connectionIDs() {
         let ids = (0..<100).map { _ in ConnectionID.next() }

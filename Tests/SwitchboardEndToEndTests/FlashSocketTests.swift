@@ -144,9 +144,7 @@ struct FlashSocketTests {
             timers.heartbeatInterval = .milliseconds(100)
             timers.timeout = .milliseconds(3000)
             $0.transportOptions["flashsocket"] = timers
-            // The grace, and the time a new session has for its key bytes: short, but not so
-            // short that a loaded machine misses it between the head and the key bytes.
-            $0.timeout = .milliseconds(1000)
+            $0.timeout = .milliseconds(150)
         }
         defer { Task { await server.stop() } }
         let client = try await HixieClient.connect(port: server.port, path: "/socket.io/flashsocket")

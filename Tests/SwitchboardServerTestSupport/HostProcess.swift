@@ -19,7 +19,8 @@ public final class HostProcess: Sendable {
         process.arguments = ["--port", "0"] + (name == "switchboard" ? ["--log-level", "warning"] : []) + arguments
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        // HOST_LOG=1 in the environment shows the host's log while debugging a test.
+        process.standardError = ProcessInfo.processInfo.environment["HOST_LOG"] == nil ? FileHandle.nullDevice : FileHandle.standardError
         try process.run()
         // A host that never prints is stopped, so the read below ends instead of hanging.
         let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
@@ -37,6 +38,14 @@ public final class HostProcess: Sendable {
         self.process = process
         self.banner = text
         self.port = try port.orThrow(TestServerError("no port in \(text)"))
+    }
+
+    /// The process's resident memory now, in KiB (`VmRSS` of /proc/<pid>/status).
+    public var residentKiB: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
     public func stop() {

@@ -206,6 +206,16 @@ public final class WebSocketTestClient: Sendable {
         }
     }
 
+    /// Many masked text frames in one write (a fast sender).
+    public func send(texts: [String], timeout: Duration = .seconds(15)) async throws {
+        let bytes = texts.flatMap { text in
+            WebSocketWire.encodeFrame(
+                opcode: WebSocketOpcode.text, fin: true, rsv: 0, payload: Array(text.utf8),
+                maskKey: (0..<4).map { _ in UInt8.random(in: .min ... .max) })
+        }
+        try await self.connection.write(bytes, deadline: makeDeadline(after: timeout))
+    }
+
     /// Raw bytes on the socket (e.g. a frame header that promises more than is sent).
     public func sendRaw(_ bytes: [UInt8], timeout: Duration = .seconds(15)) async throws {
         try await self.connection.write(bytes, deadline: makeDeadline(after: timeout))
