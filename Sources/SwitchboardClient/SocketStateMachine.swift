@@ -211,6 +211,8 @@ struct SocketStateMachine: Sendable {
                 actions += write([.heartbeat(n)], on: id)
             case .message(let message):
                 actions.append(.emit(.message(message)))
+            case .acknowledge, .base:
+                break  // acknowledged delivery is not asked for yet
             }
         }
         return actions

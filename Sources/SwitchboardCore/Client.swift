@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import Synchronization
 
 /// One session on the server, as the application sees it.
 ///
@@ -29,6 +30,8 @@ public final class Client: @unchecked Sendable {
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     // Readable from any thread.
+    /// Whether the session's payloads carry acknowledged delivery's control frames (set once).
+    private let acknowledgedMode = Atomic<Bool>(false)
     private let status = NIOLockedValueBox(Status())
     private let handlers = EventHandlers<ClientEventHandlers>()
 
@@ -118,9 +121,11 @@ public final class Client: @unchecked Sendable {
     // MARK: Transports
 
     /// A transport connection arrives for this session; it receives what is queued, or the handshake.
+    /// - Parameter acknowledged: the `ack=<n>` of the connection's request, when it has one
+    ///   (acknowledged delivery, docs/protocol.md §11; `TransportURL.acknowledged(in:)` reads it).
     /// - Returns: the connection's id, to ``detach(_:)`` it when it closes.
     @discardableResult
-    public func attach(_ connection: any SessionConnection, style: ConnectionStyle) -> ConnectionID {
+    public func attach(_ connection: any SessionConnection, style: ConnectionStyle, acknowledged: Int? = nil) -> ConnectionID {
         let id = ConnectionID.next()
         let timers = listener.timers(forTransport: connection.transportName)
         onLoop { client in
@@ -129,7 +134,10 @@ public final class Client: @unchecked Sendable {
                 $0.connections += 1
                 $0.transport = connection.transportName
             }
-            client.perform(client.machine.attach(id, style: style, timers: timers, now: client.eventLoop.now))
+            let actions = client.machine.attach(id, style: style, timers: timers, acknowledged: acknowledged, now: client.eventLoop.now)
+            // Before the handshake goes out, so that the client's first POST is read in this mode.
+            if client.machine.isAcknowledged { client.acknowledgedMode.store(true, ordering: .relaxed) }
+            client.perform(actions)
         }
         return id
     }
@@ -152,7 +160,9 @@ public final class Client: @unchecked Sendable {
     /// valid) and its frames are handled on the session's loop, in order.
     @discardableResult
     public func receive(payload: String) -> DecodedPayload {
-        let decoded = listener.codec.decode(payload)
+        let decoded =
+            acknowledgedMode.load(ordering: .relaxed)
+            ? listener.codec.decodeAcknowledged(payload) ?? listener.codec.decode(payload) : listener.codec.decode(payload)
         for warning in decoded.warnings { log(.warning, "\(warning)") }
         if let problem = decoded.problem {
             log(.warning, "bad payload from client: \(problem)")

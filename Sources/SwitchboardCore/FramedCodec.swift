@@ -33,18 +33,41 @@ public struct FramedCodec: PayloadCodec {
     }
 
     public func decode(_ payload: String) -> DecodedPayload {
+        decode(payload, acknowledged: false)
+    }
+
+    public func decodeAcknowledged(_ payload: String) -> DecodedPayload? {
+        decode(payload, acknowledged: true)
+    }
+
+    public func acknowledgeFrame(_ n: Int) -> String? {
+        Framed.frame(Framed.acknowledge(n))
+    }
+
+    public func baseFrame(_ n: Int) -> String? {
+        Framed.frame(Framed.base(n))
+    }
+
+    private func decode(_ payload: String, acknowledged: Bool) -> DecodedPayload {
         let (texts, problem) = Framed.split(payload, maxFrameLength: maxFrameLength)
         var result = DecodedPayload(problem: problem)
         for text in texts {
-            result.frames.append(Self.interpret(text, warnings: &result.warnings))
+            result.frames.append(Self.interpret(text, acknowledged: acknowledged, warnings: &result.warnings))
         }
         return result
     }
 
-    /// What one frame's text means (the same on both sides).
-    static func interpret(_ text: String, warnings: inout [String]) -> InboundFrame {
+    /// What one frame's text means (the same on both sides); `~a~` and `~b~` are control frames
+    /// only in acknowledged mode (docs/protocol.md §11), text messages otherwise.
+    static func interpret(_ text: String, acknowledged: Bool = false, warnings: inout [String]) -> InboundFrame {
         if let n = Framed.heartbeatNumber(in: text) {
             return .heartbeat(n)
+        }
+        if acknowledged, let n = Framed.acknowledgedCount(in: text) {
+            return .acknowledge(n)
+        }
+        if acknowledged, let n = Framed.baseNumber(in: text) {
+            return .base(n)
         }
         if let json = Framed.jsonText(in: text) {
             if let object = try? JSONText.decode([String: JSONValue].self, from: String(json)) {

@@ -3,6 +3,10 @@ public enum InboundFrame: Sendable, Hashable {
     case message(Message)
     /// The echo of a heartbeat, carrying its number.
     case heartbeat(Int)
+    /// `~a~<n>`: the peer has received n of our messages (acknowledged delivery, docs/protocol.md §11).
+    case acknowledge(Int)
+    /// `~b~<n>`: the messages that follow in this payload are numbered from n + 1 (§11).
+    case base(Int)
 }
 
 /// What a payload from a client decoded to.
@@ -36,6 +40,19 @@ public protocol PayloadCodec: Sendable {
     func payload(_ frames: [String]) -> String
     /// Decodes a payload sent by a client. Frames before a bad one are kept.
     func decode(_ payload: String) -> DecodedPayload
+    /// Decodes a payload of a session in acknowledged mode (docs/protocol.md §11), in which `~a~`
+    /// and `~b~` are control frames; nil when this codec has no such mode.
+    func decodeAcknowledged(_ payload: String) -> DecodedPayload?
+    /// The frame `~a~<n>`, or nil when this codec has no acknowledged mode.
+    func acknowledgeFrame(_ n: Int) -> String?
+    /// The frame `~b~<n>`, or nil when this codec has no acknowledged mode.
+    func baseFrame(_ n: Int) -> String?
+}
+
+extension PayloadCodec {
+    public func decodeAcknowledged(_ payload: String) -> DecodedPayload? { nil }
+    public func acknowledgeFrame(_ n: Int) -> String? { nil }
+    public func baseFrame(_ n: Int) -> String? { nil }
 }
 
 /// The codec a listener option names.

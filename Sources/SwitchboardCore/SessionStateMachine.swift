@@ -139,6 +139,11 @@ public struct SessionStateMachine: Sendable {
             bytes += more.reduce(0) { $0 + $1.text.utf8.count }
         }
 
+        mutating func removeFirst(_ count: Int) {
+            bytes -= frames.prefix(count).reduce(0) { $0 + $1.text.utf8.count }
+            frames.removeFirst(count)
+        }
+
         func exceeds(_ limits: Limits) -> Bool {
             frames.count > limits.maxMessages || bytes > limits.maxBytes
         }
@@ -190,6 +195,12 @@ public struct SessionStateMachine: Sendable {
     private var payloadCount = 0
     /// Heartbeats sent so far.
     private var heartbeatCount = 0
+    /// Acknowledged delivery, when the client asked for it (docs/protocol.md §11).
+    private(set) var delivery: Delivery?
+
+    /// Whether the client asked for acknowledged delivery (docs/protocol.md §11): its payloads
+    /// carry `~a~` and `~b~` control frames.
+    public var isAcknowledged: Bool { delivery != nil }
 
     /// - Parameter handshakeDeadline: when the session ends if no connection has attached by then.
     public init(sessionId: String, codec: any PayloadCodec, limits: Limits, handshakeDeadline: NIODeadline? = nil) {
@@ -240,13 +251,19 @@ public struct SessionStateMachine: Sendable {
     // MARK: Events
 
     /// A transport connection arrives for this session (the first one makes the handshake).
-    public mutating func attach(_ id: ConnectionID, style: ConnectionStyle, timers: SessionTimers, now: NIODeadline) -> [Action] {
+    /// - Parameter acknowledged: the `ack=<n>` of the connection's request: how many messages the
+    ///   client has (docs/protocol.md §11). On the first connection it asks for acknowledged delivery.
+    public mutating func attach(
+        _ id: ConnectionID, style: ConnectionStyle, timers: SessionTimers, acknowledged: Int? = nil, now: NIODeadline
+    ) -> [Action] {
         var actions: [Action] = []
         let queue: Queue
+        if let acknowledged { delivery?.acknowledge(acknowledged) }
         switch state {
         case .disconnected:
             return [.reject(id)]
         case .new(let waiting, _):
+            if acknowledged != nil { delivery = Delivery() }
             // The handshake poll carries the SID alone (docs/protocol.md §5); a socket or a
             // stream takes what waits after it.
             if style == .poll {
@@ -264,19 +281,21 @@ public struct SessionStateMachine: Sendable {
         case .waiting(let waiting, _):
             queue = waiting
         }
+        // What the client has not acknowledged is written again first (docs/protocol.md §11).
+        let pending = !queue.frames.isEmpty || delivery?.retained.frames.isEmpty == false
         switch style {
         case .persistent:
-            if !queue.frames.isEmpty { actions.append(.write(id, payload(queue.frames))) }
+            if pending { actions.append(.write(id, payload(replaying: queue))) }
             state = .open(OpenConnection(id: id, style: style, timers: timers, nextHeartbeat: timers.heartbeatInterval.map { now + $0 }))
         case .poll:
-            if queue.frames.isEmpty {
+            if !pending {
                 state = .open(OpenConnection(id: id, style: style, timers: timers, pollDeadline: timers.pollDuration.map { now + $0 }))
             } else {
-                actions.append(.complete(id, payload(queue.frames)))
+                actions.append(.complete(id, payload(replaying: queue)))
                 state = .waiting(Queue(), graceDeadline: now + timers.closeTimeout)
             }
         }
-        return actions
+        return actions + overflowCheck()
     }
 
     /// A transport connection closed (the peer left, or the poll's HTTP connection dropped).
@@ -302,7 +321,7 @@ public struct SessionStateMachine: Sendable {
             return []
         case .blocked(let connection, let queue) where connection.id == id && isWritable:
             state = .open(connection)
-            return queue.frames.isEmpty ? [] : [.write(id, payload(queue.frames))]
+            return queue.frames.isEmpty ? [] : [.write(id, payload(queue.frames))] + overflowCheck()
         default:
             return []
         }
@@ -322,43 +341,67 @@ public struct SessionStateMachine: Sendable {
         case .open(let connection):
             switch connection.style {
             case .persistent:
-                return [.write(connection.id, payload(frames))]
+                return [.write(connection.id, payload(frames))] + overflowCheck()
             case .poll:
                 state = .waiting(Queue(), graceDeadline: now + connection.timers.closeTimeout)
-                return [.complete(connection.id, payload(frames))]
+                return [.complete(connection.id, payload(frames))] + overflowCheck()
             }
         case .new(var queue, let deadline):
             queue.append(frames)
             state = .new(queue, deadline: deadline)
-            return queue.exceeds(limits) ? disconnect(.queueOverflow) : []
+            return overflows(queue) ? disconnect(.queueOverflow) : []
         case .waiting(var queue, let grace):
             queue.append(frames)
             state = .waiting(queue, graceDeadline: grace)
-            return queue.exceeds(limits) ? disconnect(.queueOverflow) : []
+            return overflows(queue) ? disconnect(.queueOverflow) : []
         case .blocked(let connection, var queue):
             queue.append(frames)
             state = .blocked(connection, queue)
-            return queue.exceeds(limits) ? disconnect(.queueOverflow) : []
+            return overflows(queue) ? disconnect(.queueOverflow) : []
         }
     }
 
     /// Frames arrived from the client; heartbeat echoes are matched, messages are delivered in order.
+    /// In acknowledged mode (docs/protocol.md §11) messages the session already has are dropped,
+    /// `~a~` releases what the client has, and an open socket or stream is told what arrived.
     public mutating func receive(_ frames: [InboundFrame], now: NIODeadline) -> [Action] {
         guard isConnected else { return [] }
         var messages: [Message] = []
+        // The number of the message before the next one, and whether a base left a gap.
+        var cursor = delivery?.received ?? 0
+        var gap = false
         for frame in frames {
             switch frame {
             case .message(let message):
-                messages.append(message)
+                cursor += 1
+                guard var delivery else {
+                    messages.append(message)
+                    continue
+                }
+                if !gap, cursor > delivery.received {
+                    delivery.received = cursor
+                    self.delivery = delivery
+                    messages.append(message)
+                }
             case .heartbeat(let n):
                 updateConnection { connection in
                     guard connection.awaitedEcho?.number == n else { return }
                     connection.awaitedEcho = nil
                     connection.nextHeartbeat = connection.timers.heartbeatInterval.map { now + $0 }
                 }
+            case .acknowledge(let n):
+                delivery?.acknowledge(n)
+            case .base(let n):
+                gap = n > (delivery?.received ?? 0)
+                cursor = n
             }
         }
-        return messages.isEmpty ? [] : [.deliver(messages)]
+        guard !messages.isEmpty else { return [] }
+        var actions: [Action] = [.deliver(messages)]
+        if delivery != nil, case .open(let connection) = state, connection.style == .persistent {
+            actions.append(.write(connection.id, payload([])))
+        }
+        return actions
     }
 
     /// Time passed; acts on whichever deadline is due.
@@ -395,7 +438,7 @@ public struct SessionStateMachine: Sendable {
                 $0.nextHeartbeat = nil
                 $0.awaitedEcho = AwaitedEcho(number: number, deadline: now + $0.timers.heartbeatTimeout)
             }
-            return [.write(connection.id, payload([.encoded(frame)]))]
+            return [.write(connection.id, payload(heartbeat: frame, []))]
         }
         return []
     }
@@ -430,13 +473,67 @@ public struct SessionStateMachine: Sendable {
     }
 
     /// The next payload: the handshake first when asked, then the frames; a lone broadcast frame
-    /// keeps its shared bytes.
-    private mutating func payload(handshake: Bool = false, _ frames: [OutboundFrame]) -> OutboundPayload {
+    /// keeps its shared bytes. In acknowledged mode (docs/protocol.md §11) it starts with
+    /// `~a~<received>`, its messages follow `~b~<base>`, and they are retained until acknowledged.
+    private mutating func payload(handshake: Bool = false, heartbeat: String? = nil, _ frames: [OutboundFrame]) -> OutboundPayload {
         payloadCount += 1
-        if !handshake, frames.count == 1, case .shared(let frame) = frames[0] {
-            return OutboundPayload(.shared(frame), sequence: payloadCount)
+        guard var delivery else {
+            if !handshake, heartbeat == nil, frames.count == 1, case .shared(let frame) = frames[0] {
+                return OutboundPayload(.shared(frame), sequence: payloadCount)
+            }
+            let texts = (handshake ? [codec.handshakeFrame(sessionId: sessionId)] : []) + (heartbeat.map { [$0] } ?? []) + frames.map(\.text)
+            return OutboundPayload(.text(codec.payload(texts)), sequence: payloadCount)
         }
-        let texts = (handshake ? [codec.handshakeFrame(sessionId: sessionId)] : []) + frames.map(\.text)
+        var texts = handshake ? [codec.handshakeFrame(sessionId: sessionId)] : []
+        texts += [codec.acknowledgeFrame(delivery.received)].compactMap { $0 }
+        texts += heartbeat.map { [$0] } ?? []
+        if !frames.isEmpty {
+            texts += [codec.baseFrame(delivery.acked + delivery.retained.frames.count)].compactMap { $0 }
+            texts += frames.map(\.text)
+            delivery.retained.append(frames)
+            self.delivery = delivery
+        }
         return OutboundPayload(.text(codec.payload(texts)), sequence: payloadCount)
+    }
+
+    /// The first payload of a new connection: in acknowledged mode everything the client has not
+    /// acknowledged, again, then `queue`; otherwise `queue`.
+    private mutating func payload(replaying queue: Queue) -> OutboundPayload {
+        guard var delivery, !delivery.retained.frames.isEmpty else { return payload(queue.frames) }
+        let replay = delivery.retained
+        delivery.retained = Queue()
+        self.delivery = delivery
+        // Retained again, from the same base: the payload renumbers nothing.
+        return payload(replay.frames + queue.frames)
+    }
+
+    /// Whether what waits in `queue`, with what the client has not acknowledged, passes the limits.
+    private func overflows(_ queue: Queue) -> Bool {
+        let retained = delivery?.retained ?? Queue()
+        return queue.frames.count + retained.frames.count > limits.maxMessages || queue.bytes + retained.bytes > limits.maxBytes
+    }
+
+    /// Ends the session when what the client has not acknowledged passes the limits.
+    private mutating func overflowCheck() -> [Action] {
+        overflows(Queue()) ? disconnect(.queueOverflow) : []
+    }
+}
+
+/// Acknowledged delivery (docs/protocol.md §11): what the client has not acknowledged yet, and how
+/// many of its messages the session has received.
+struct Delivery: Sendable, Hashable {
+    /// The client has acknowledged messages 1 … acked.
+    var acked = 0
+    /// Messages written but not acknowledged, numbered acked + 1, acked + 2, …
+    var retained = SessionStateMachine.Queue()
+    /// Messages received from the client (numbered 1 … received).
+    var received = 0
+
+    /// The client has messages 1 … n: they are released.
+    mutating func acknowledge(_ n: Int) {
+        let count = min(max(0, n - acked), retained.frames.count)
+        guard count > 0 else { return }
+        retained.removeFirst(count)
+        acked += count
     }
 }

@@ -228,7 +228,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         // Held before the session attaches it: the session may answer at once.
         held = Held(connection: connection, request: head, cors: request.cors, streaming: streaming)
-        let id = session.attach(connection, style: connection.style)
+        let id = session.attach(connection, style: connection.style, acknowledged: TransportURL.acknowledged(in: head.uri))
         if held?.connection === connection { held?.id = id }
     }
 

@@ -33,10 +33,13 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     private var answered = false
     private(set) var closing = false
     private(set) var connectionID: ConnectionID?
+    /// The upgrade request's URI, for its `ack=<n>` (docs/protocol.md §11).
+    private let requestURI: String
     private(set) var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
 
     init(transportName: String, session: Client, request: HTTPRequestHead, keys: (UInt32, UInt32), maxFrameSize: Int) {
+        self.requestURI = request.uri
         self.transportName = transportName
         self.session = session
         self.responseHead = Hixie76.responseHead(for: request)
@@ -68,7 +71,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
             answered = true
             let answer = Hixie76.answer(key1: keys.0, key2: keys.1, key3: key3) { Array(Insecure.MD5.hash(data: $0)) }
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: answer)), promise: nil)
-            connectionID = session.attach(self, style: .persistent)
+            connectionID = session.attach(self, style: .persistent, acknowledged: TransportURL.acknowledged(in: requestURI))
         }
         readFrames(context: context)
     }

@@ -26,7 +26,8 @@ public struct WebSocketTransport: UpgradeTransport {
                 maxAccumulatedFrameCount: 10_000,
                 maxAccumulatedFrameSize: maxFrameSize
             ),
-            WebSocketSessionHandler(transportName: descriptor.name, session: session),
+            WebSocketSessionHandler(
+                transportName: descriptor.name, session: session, acknowledged: TransportURL.acknowledged(in: request.uri)),
         ]
         // One at a time, in order: the session handler writes the handshake as soon as it is added,
         // so everything before it must be in place.
@@ -49,8 +50,11 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     private(set) var eventLoop: (any EventLoop)?
     private(set) var closing = false
     private(set) var connectionID: ConnectionID?
+    private let acknowledged: Int?
 
-    init(transportName: String, session: Client) {
+    /// - Parameter acknowledged: the `ack=<n>` of the upgrade request (docs/protocol.md §11).
+    init(transportName: String, session: Client, acknowledged: Int? = nil) {
+        self.acknowledged = acknowledged
         self.transportName = transportName
         self.session = session
     }
@@ -58,7 +62,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.eventLoop = context.eventLoop
-        connectionID = session.attach(self, style: .persistent)
+        connectionID = session.attach(self, style: .persistent, acknowledged: acknowledged)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

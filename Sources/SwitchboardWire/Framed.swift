@@ -30,6 +30,37 @@ public enum Framed {
         return Int(text.dropFirst(heartbeatMarker.count))
     }
 
+    /// `~a~`, before an acknowledgement: the count of the peer's messages received
+    /// (docs/protocol.md §11).
+    public static let acknowledgeMarker = "~a~"
+    /// `~b~`, before a payload's base: its messages are numbered from base + 1 (docs/protocol.md §11).
+    public static let baseMarker = "~b~"
+
+    /// The text of the acknowledgement of `n` messages, `~a~<n>` (frame it with ``frame(_:)``).
+    public static func acknowledge(_ n: Int) -> String {
+        acknowledgeMarker + String(n)
+    }
+
+    /// The text of a payload's base `n`, `~b~<n>` (frame it with ``frame(_:)``).
+    public static func base(_ n: Int) -> String {
+        baseMarker + String(n)
+    }
+
+    /// The count of a frame's text `~a~<n>`, or nil when it is no acknowledgement.
+    public static func acknowledgedCount(in text: String) -> Int? {
+        count(after: acknowledgeMarker, in: text)
+    }
+
+    /// The base of a frame's text `~b~<n>`, or nil when it is no base.
+    public static func baseNumber(in text: String) -> Int? {
+        count(after: baseMarker, in: text)
+    }
+
+    /// The decimal count after `marker`.
+    private static func count(after marker: String, in text: String) -> Int? {
+        text.hasPrefix(marker) ? decimalCount(text.utf8.dropFirst(marker.utf8.count)) : nil
+    }
+
     /// The JSON text of a frame's text `~j~<json>`, or nil when it is no JSON frame.
     public static func jsonText(in text: String) -> Substring? {
         text.hasPrefix(jsonMarker) ? text.dropFirst(jsonMarker.count) : nil

@@ -46,4 +46,17 @@ public enum TransportURL {
         }
         return (sessionId, index)
     }
+
+    /// The `ack=<n>` of a request's query, with which a client asks for acknowledged delivery and
+    /// says how many of the server's messages it has (docs/protocol.md §11); nil when absent or not
+    /// a decimal count.
+    public static func acknowledged(in uri: String) -> Int? {
+        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
+        return query.split(separator: "&").first { $0.hasPrefix("ack=") }.flatMap { decimalCount($0.utf8.dropFirst(4)) }
+    }
+
+    /// `ack=<n>` added to a path's query.
+    public static func acknowledging(_ path: String, received n: Int) -> String {
+        path + (path.contains("?") ? "&" : "?") + "ack=" + String(n)
+    }
 }

@@ -231,6 +231,69 @@ struct SessionStateMachineTests {
         #expect(m.writabilityChanged(p1, isWritable: false) == [], "a poll writes once: it is never blocked")
     }
 
+    // MARK: Acknowledged delivery (docs/protocol.md §11)
+
+    @Test("acknowledged mode: payloads start with ~a~, messages follow ~b~ and stay until the client has them")
+    func acknowledgedReplay() {
+        var m = machine()
+        #expect(m.attach(a, style: .persistent, timers: socketTimers, acknowledged: 0, now: at(0)) == [.write(a, payload(1, "SID", "~a~0")), .connected])
+        #expect(m.isAcknowledged)
+        #expect(m.send(["~m~1~m~x"], now: at(1)) == [.write(a, payload(2, "~a~0", "~b~0", "x"))])
+        #expect(m.send(["~m~1~m~y"], now: at(1)) == [.write(a, payload(3, "~a~0", "~b~1", "y"))])
+        _ = m.detach(a, now: at(2))
+        _ = m.send(["~m~1~m~z"], now: at(2))
+        #expect(
+            m.attach(b, style: .persistent, timers: socketTimers, acknowledged: 1, now: at(3)) == [.write(b, payload(4, "~a~0", "~b~1", "y", "z"))],
+            "the client had x: y is written again, then z")
+        #expect(m.receive([.acknowledge(3)], now: at(4)) == [])
+        _ = m.detach(b, now: at(5))
+        #expect(m.attach(a, style: .poll, timers: pollTimers, acknowledged: 3, now: at(6)) == [], "nothing is left to write: the poll is held")
+    }
+
+    @Test("acknowledged mode: the client's messages are numbered; what the session has is dropped; a socket is told what arrived")
+    func acknowledgedReceive() {
+        var m = machine()
+        _ = m.attach(a, style: .persistent, timers: socketTimers, acknowledged: 0, now: at(0))
+        #expect(m.receive([.base(0), .message("a"), .message("b")], now: at(1)) == [.deliver(["a", "b"]), .write(a, payload(2, "~a~2"))])
+        #expect(m.receive([.base(1), .message("b"), .message("c")], now: at(1)) == [.deliver(["c"]), .write(a, payload(3, "~a~3"))], "b again is dropped")
+        #expect(m.receive([.base(9), .message("z")], now: at(1)) == [], "a gap: nothing is delivered")
+        #expect(m.receive([.message("d")], now: at(1)) == [.deliver(["d"]), .write(a, payload(4, "~a~4"))], "without a base, messages continue")
+    }
+
+    @Test("acknowledged mode: the handshake poll carries the SID and ~a~0; the next poll gets the queue; a lost answer is written again")
+    func acknowledgedPolls() {
+        var m = machine()
+        #expect(m.attach(p1, style: .poll, timers: pollTimers, acknowledged: 0, now: at(0)) == [.complete(p1, payload(1, "SID", "~a~0")), .connected])
+        _ = m.send(["~m~5~m~hello"], now: at(0))
+        #expect(m.attach(p2, style: .poll, timers: pollTimers, acknowledged: 0, now: at(1)) == [.complete(p2, payload(2, "~a~0", "~b~0", "hello"))])
+        #expect(m.attach(p1, style: .poll, timers: pollTimers, acknowledged: 0, now: at(2)) == [.complete(p1, payload(3, "~a~0", "~b~0", "hello"))], "the answer was lost")
+        #expect(m.attach(p2, style: .poll, timers: pollTimers, acknowledged: 1, now: at(3)) == [], "held")
+    }
+
+    @Test("acknowledged mode: what the client has not acknowledged counts against the limits")
+    func acknowledgedLimits() {
+        var m = machine(maxMessages: 2)
+        _ = m.attach(a, style: .persistent, timers: socketTimers, acknowledged: 0, now: at(0))
+        _ = m.send(["~m~1~m~1"], now: at(1))
+        _ = m.send(["~m~1~m~2"], now: at(1))
+        #expect(m.send(["~m~1~m~3"], now: at(1)).last == .disconnected(.queueOverflow))
+        var acked = machine(maxMessages: 2)
+        _ = acked.attach(a, style: .persistent, timers: socketTimers, acknowledged: 0, now: at(0))
+        for n in 1...5 {
+            _ = acked.send(["~m~1~m~\(n)"], now: at(1))
+            _ = acked.receive([.acknowledge(n)], now: at(1))
+        }
+        #expect(acked.isConnected, "acknowledged messages are released")
+    }
+
+    @Test("without ack the session is classic: ~a~ and ~b~ never appear")
+    func classicUnchanged() {
+        var m = machine()
+        #expect(m.attach(a, style: .persistent, timers: socketTimers, now: at(0)) == [.write(a, payload(1, "SID")), .connected])
+        #expect(!m.isAcknowledged)
+        #expect(m.receive([.message("a")], now: at(1)) == [.deliver(["a"])])
+    }
+
     @Test("connection ids are plain values, unique in the process")
     func connectionIDs() {
         let ids = (0..<100).map { _ in ConnectionID.next() }

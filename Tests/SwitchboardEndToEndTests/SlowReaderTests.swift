@@ -5,7 +5,7 @@ import Testing
 /// A peer that stops reading while others keep sending to it: the server holds at most the
 /// session's limits for it, then ends its session (docs/protocol.md §5, §9.4), on every kind of
 /// persistent connection. Measured on the host binary, so its memory is the server's alone.
-@Suite("slow and stalled readers")
+@Suite("slow and stalled readers", .serialized)
 struct SlowReaderTests {
     static let requests: [String: String] = [
         "websocket": "GET /socket.io/websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
