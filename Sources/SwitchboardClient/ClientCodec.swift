@@ -7,10 +7,13 @@ import SwitchboardCore
 struct ClientCodec: Sendable {
     let payloadProtocol: PayloadProtocol
     let maxFrameLength: Int
+    /// Whether `~a~` and `~b~` are control frames (acknowledged delivery, docs/protocol.md §11).
+    let acknowledged: Bool
 
-    init(_ payloadProtocol: PayloadProtocol, maxFrameLength: Int) {
+    init(_ payloadProtocol: PayloadProtocol, maxFrameLength: Int, acknowledged: Bool = false) {
         self.payloadProtocol = payloadProtocol
         self.maxFrameLength = maxFrameLength
+        self.acknowledged = acknowledged
     }
 
     /// One payload for the server.
@@ -21,8 +24,10 @@ struct ClientCodec: Sendable {
             return codec.payload(
                 frames.compactMap { frame in
                     switch frame {
-                    case .message(let message): return codec.frame(message)
+                    case .message(let message), .numbered(_, let message): return codec.frame(message)
                     case .heartbeat(let n): return codec.heartbeatFrame(n)
+                    case .acknowledge(let n): return codec.acknowledgeFrame(n)
+                    case .base(let n): return codec.baseFrame(n)
                     }
                 })
         case .envelope:
@@ -30,8 +35,10 @@ struct ClientCodec: Sendable {
             let codec = EnvelopeCodec()
             return codec.clientPayload(
                 frames.compactMap { frame in
-                    if case .message(let message) = frame { return codec.frame(message) }
-                    return nil
+                    switch frame {
+                    case .message(let message), .numbered(_, let message): return codec.frame(message)
+                    case .heartbeat, .acknowledge, .base: return nil
+                    }
                 })
         }
     }
@@ -40,7 +47,9 @@ struct ClientCodec: Sendable {
     func decode(_ payload: String) -> DecodedPayload {
         guard !payload.isEmpty else { return DecodedPayload() }
         switch payloadProtocol {
-        case .framed: return FramedCodec(maxFrameLength: maxFrameLength).decode(payload)
+        case .framed:
+            let codec = FramedCodec(maxFrameLength: maxFrameLength)
+            return acknowledged ? codec.decodeAcknowledged(payload) ?? codec.decode(payload) : codec.decode(payload)
         case .envelope: return EnvelopeCodec().decodeServerPayload(payload)
         }
     }

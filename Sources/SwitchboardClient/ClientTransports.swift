@@ -25,10 +25,12 @@ struct TransportPaths: Sendable {
 
     /// `/<resource>/<transport>[/<SID>][/<timestamp>][/<index>]`, the SID slot empty for a new
     /// session; optional segments that would be empty at the end are left out.
-    func connect(sessionId: String?, index: Int = 0, now: Date = Date()) -> String {
-        TransportURL.path(
+    /// With `acknowledged`, the request asks for acknowledged delivery (`ack=<n>`, docs/protocol.md §11).
+    func connect(sessionId: String?, index: Int = 0, acknowledged: Int? = nil, now: Date = Date()) -> String {
+        let path = TransportURL.path(
             resource: resource, transport: descriptor.name, segments: descriptor.pathSegments, sessionId: sessionId,
             timestamp: Int64(now.timeIntervalSince1970 * 1000), index: index)
+        return acknowledged.map { TransportURL.acknowledging(path, received: $0) } ?? path
     }
 
     /// `/<resource>/<transport>/<SID>/send`, where the client posts its payloads.

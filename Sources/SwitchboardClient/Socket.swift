@@ -91,7 +91,8 @@ public final class Socket: @unchecked Sendable {
         self.eventLoop = group.next()
         self.descriptors = descriptors
         self.connectionFactory = connections
-        self.codec = ClientCodec(options.protocol, maxFrameLength: options.maxPayloadSize)
+        let acknowledged = options.acknowledged && options.protocol == .framed
+        self.codec = ClientCodec(options.protocol, maxFrameLength: options.maxPayloadSize, acknowledged: acknowledged)
         var logger = options.log
         logger[metadataKey: "server"] = "\(host):\(port)"
         self.logger = logger
@@ -103,7 +104,8 @@ public final class Socket: @unchecked Sendable {
                 tryTransportsOnConnectTimeout: options.tryTransportsOnConnectTimeout,
                 reconnect: options.reconnect,
                 reconnectionDelay: options.reconnectionDelay,
-                maxReconnectionAttempts: options.maxReconnectionAttempts
+                maxReconnectionAttempts: options.maxReconnectionAttempts,
+                acknowledged: acknowledged
             ))
     }
 
@@ -249,7 +251,7 @@ public final class Socket: @unchecked Sendable {
     private func perform(_ actions: [SocketStateMachine.Action]) {
         for action in actions {
             switch action {
-            case .open(let id, let name, let sessionId):
+            case .open(let id, let name, let sessionId, let acknowledged):
                 guard let descriptor = descriptors[name] else { continue }
                 logger.debug(
                     "opening a connection", metadata: ["transport": "\(name)", "sid": "\(sessionId ?? "(new)")"])
@@ -260,7 +262,7 @@ public final class Socket: @unchecked Sendable {
                     report: { [self] report in eventLoop.execute { self.handle(report, from: id) } })
                 let connection = connectionFactory(setup)
                 connections[id] = connection
-                connection.start(sessionId: sessionId)
+                connection.start(sessionId: sessionId, acknowledged: acknowledged)
             case .write(let id, let frames):
                 guard let sessionId = machine.sessionId else { continue }
                 connections[id]?.write(codec.encode(frames), sessionId: sessionId)
@@ -291,7 +293,7 @@ public final class Socket: @unchecked Sendable {
                 }
             }
             perform(machine.event(.received(id, decoded.frames), now: now))
-            connections[id]?.payloadHandled(sessionId: machine.sessionId)
+            connections[id]?.payloadHandled(sessionId: machine.sessionId, acknowledged: machine.acknowledgedCount)
         case .sent:
             perform(machine.event(.sent(id), now: now))
         case .failed(let failure):

@@ -6,6 +6,12 @@ enum OutgoingFrame: Sendable, Hashable {
     case message(Message)
     /// The echo of heartbeat n (docs/protocol.md §2.1, client column).
     case heartbeat(Int)
+    /// Acknowledged delivery (docs/protocol.md §11): message number n of the session.
+    case numbered(Int, Message)
+    /// `~a~<n>`: the socket has received n of the server's messages (§11).
+    case acknowledge(Int)
+    /// `~b~<n>`: the messages that follow are numbered from n + 1 (§11).
+    case base(Int)
 }
 
 /// What the socket tells the application; each case is one event of `Specs/socket.yaml`.
@@ -40,6 +46,8 @@ struct SocketStateMachine: Sendable {
         var reconnect = true
         var reconnectionDelay: TimeAmount = .milliseconds(500)
         var maxReconnectionAttempts = 10
+        /// Whether the socket asks for acknowledged delivery (docs/protocol.md §11; framed codec only).
+        var acknowledged = false
     }
 
     typealias ConnectionID = Int
@@ -66,8 +74,9 @@ struct SocketStateMachine: Sendable {
     }
 
     enum Action: Sendable, Hashable {
-        /// Open a connection of this transport: a new session when `sessionId` is nil, else a re-attachment.
-        case open(ConnectionID, transport: String, sessionId: String?)
+        /// Open a connection of this transport: a new session when `sessionId` is nil, else a
+        /// re-attachment; with `acknowledged`, the count of the server's messages received (§11).
+        case open(ConnectionID, transport: String, sessionId: String?, acknowledged: Int?)
         /// Send one payload made of these frames on the connection.
         case write(ConnectionID, [OutgoingFrame])
         /// Close the connection (and whatever requests belong to it).
@@ -105,6 +114,13 @@ struct SocketStateMachine: Sendable {
     private var order: [(name: String, kind: TransportKind)] = []
     private var failures: [TransportFailure] = []
     private var lastID = 0
+    /// Acknowledged delivery (docs/protocol.md §11): the server's messages received, the socket's
+    /// messages numbered so far, and those written on a socket that the server has not acknowledged.
+    private(set) var received = 0
+    private var numbered = 0
+    private var awaiting: [OutgoingFrame] = []
+    /// An acknowledgement waits for the POST in flight.
+    private var acknowledgementDue = false
 
     init(configuration: Configuration) {
         self.configuration = configuration
@@ -138,7 +154,7 @@ struct SocketStateMachine: Sendable {
         switch event {
         case .connect(let preferred): return connect(preferred: preferred, now: now)
         case .disconnect: return disconnect()
-        case .send(let messages): return send(messages.map(OutgoingFrame.message))
+        case .send(let messages): return send(number(messages))
         case .opened(let id): return opened(id)
         case .received(let id, let frames): return received(id, frames, now: now)
         case .sent(let id): return sent(id)
@@ -173,7 +189,10 @@ struct SocketStateMachine: Sendable {
         let name = order[index].name
         transport = name
         phase = .opening(index: index, id, deadline: now + configuration.connectTimeout)
-        return [.emit(.connecting(name)), .open(id, transport: name, sessionId: nil)]
+        received = 0
+        numbered = 0
+        awaiting = []
+        return [.emit(.connecting(name)), .open(id, transport: name, sessionId: nil, acknowledged: acknowledgedCount)]
     }
 
     private mutating func opened(_ id: ConnectionID) -> [Action] {
@@ -205,17 +224,62 @@ struct SocketStateMachine: Sendable {
         default:
             return []
         }
+        // The number of the message before the next one, and whether a base left a gap (§11).
+        var cursor = received
+        var gap = false
+        var delivered = false
         for frame in frames {
             switch frame {
             case .heartbeat(let n):
                 actions += write([.heartbeat(n)], on: id)
             case .message(let message):
+                if configuration.acknowledged {
+                    cursor += 1
+                    guard !gap, cursor > received else { continue }
+                    received = cursor
+                    delivered = true
+                }
                 actions.append(.emit(.message(message)))
-            case .acknowledge, .base:
-                break  // acknowledged delivery is not asked for yet
+            case .acknowledge(let n):
+                awaiting.removeAll { if case .numbered(let number, _) = $0 { number <= n } else { false } }
+            case .base(let n):
+                gap = n > received
+                cursor = n
             }
         }
+        // A socket or a stream is told what arrived; a poll says it in its next request.
+        if delivered, currentKind != .poll {
+            actions += write([], on: id, acknowledging: true)
+        }
         return actions
+    }
+
+    /// The count of the server's messages received, for a connection's `ack=<n>` (§11).
+    var acknowledgedCount: Int? {
+        configuration.acknowledged ? received : nil
+    }
+
+    /// The application's messages, numbered when acknowledged delivery is on.
+    private mutating func number(_ messages: [Message]) -> [OutgoingFrame] {
+        guard configuration.acknowledged else { return messages.map(OutgoingFrame.message) }
+        return messages.map { message in
+            numbered += 1
+            return .numbered(numbered, message)
+        }
+    }
+
+    /// One payload's frames as they leave: with acknowledged delivery, `~a~<received>` first and
+    /// `~b~<base>` before the first message (§11).
+    private func decorated(_ frames: [OutgoingFrame]) -> [OutgoingFrame] {
+        guard configuration.acknowledged else { return frames }
+        var payload: [OutgoingFrame] = [.acknowledge(received)]
+        for frame in frames {
+            if case .numbered(let n, _) = frame, !payload.contains(where: { if case .base = $0 { true } else { false } }) {
+                payload.append(.base(n - 1))
+            }
+            payload.append(frame)
+        }
+        return payload
     }
 
     /// The session id in the first message of a session: the message itself in the framed codec,
@@ -238,16 +302,22 @@ struct SocketStateMachine: Sendable {
     }
 
     /// A payload for the open connection: at once on a socket; on HTTP, at once unless a POST is in
-    /// flight (then it waits and leaves with whatever joins it).
-    private mutating func write(_ frames: [OutgoingFrame], on id: ConnectionID) -> [Action] {
-        guard !frames.isEmpty else { return [] }
-        if currentKind == .upgrade { return [.write(id, frames)] }
+    /// flight (then it waits and leaves with whatever joins it). `acknowledging` sends one even
+    /// without frames, for its `~a~` (§11).
+    private mutating func write(_ frames: [OutgoingFrame], on id: ConnectionID, acknowledging: Bool = false) -> [Action] {
+        guard !frames.isEmpty || (acknowledging && configuration.acknowledged) else { return [] }
+        if currentKind == .upgrade {
+            awaiting += frames.filter { if case .numbered = $0 { true } else { false } }
+            return [.write(id, decorated(frames))]
+        }
         if inFlight != nil {
             outbox += frames
+            acknowledgementDue = acknowledgementDue || acknowledging
             return []
         }
         inFlight = frames
-        return [.write(id, frames)]
+        acknowledgementDue = false
+        return [.write(id, decorated(frames))]
     }
 
     private mutating func flushQueue(_ id: ConnectionID) -> [Action] {
@@ -261,7 +331,7 @@ struct SocketStateMachine: Sendable {
         inFlight = nil
         let waiting = outbox
         outbox = []
-        return write(waiting, on: id)
+        return write(waiting, on: id, acknowledging: acknowledgementDue)
     }
 
     private var currentKind: TransportKind? {
@@ -285,8 +355,10 @@ struct SocketStateMachine: Sendable {
             return [.close(id)] + retry(after: attempt, now: now)
         case .open(id):
             if failure.isUnknownSession { return [.close(id)] + sessionOver() }
-            // Whatever was not confirmed goes first on the next connection.
-            queue = (inFlight ?? []) + outbox + queue
+            // Whatever was not confirmed goes first on the next connection (in acknowledged
+            // delivery, what a socket wrote and the server did not acknowledge too, first).
+            queue = awaiting + (inFlight ?? []) + outbox + queue
+            awaiting = []
             inFlight = nil
             outbox = []
             var actions: [Action] = [.close(id), .emit(.close)]
@@ -329,7 +401,7 @@ struct SocketStateMachine: Sendable {
         case .waiting(let attempt, let until) where now >= until:
             let id = nextID()
             phase = .reattaching(attempt: attempt, id, deadline: now + configuration.connectTimeout)
-            return [.open(id, transport: transport ?? "", sessionId: sessionId)]
+            return [.open(id, transport: transport ?? "", sessionId: sessionId, acknowledged: acknowledgedCount)]
         default:
             return []
         }
@@ -358,6 +430,7 @@ struct SocketStateMachine: Sendable {
         queue = []
         inFlight = nil
         outbox = []
+        awaiting = []
         return [.emit(.disconnect)]
     }
 

@@ -31,10 +31,12 @@ struct ConnectionSetup: Sendable {
 
 /// One transport connection of a socket, of one transport kind. Confined to the socket's event loop.
 protocol TransportConnection: AnyObject, Sendable {
-    /// Opens it: for a new session when `sessionId` is nil, else to re-attach to that session.
-    func start(sessionId: String?)
-    /// The socket has handled the last payload and now knows this session id (a poll asks again).
-    func payloadHandled(sessionId: String?)
+    /// Opens it: for a new session when `sessionId` is nil, else to re-attach to that session;
+    /// `acknowledged` is the `ack=<n>` its request carries (docs/protocol.md §11).
+    func start(sessionId: String?, acknowledged: Int?)
+    /// The socket has handled the last payload and now knows this session id and how many of the
+    /// server's messages it has (a poll asks again, saying so).
+    func payloadHandled(sessionId: String?, acknowledged: Int?)
     /// Sends one payload: a frame on a socket, a form POST on HTTP (one at a time; the socket waits
     /// for ``ConnectionReport/sent``).
     func write(_ payload: String, sessionId: String)
@@ -129,9 +131,9 @@ final class StreamConnection: HTTPTransportConnection, @unchecked Sendable {
             reader: WrappedPayloadReader(setup.descriptor.wrapping), maxPayloadSize: setup.options.maxPayloadSize)
     }
 
-    func start(sessionId: String?) {
+    func start(sessionId: String?, acknowledged: Int?) {
         gets.request(
-            .GET, setup.paths.connect(sessionId: sessionId),
+            .GET, setup.paths.connect(sessionId: sessionId, acknowledged: acknowledged),
             exchange: HTTPExchange(
                 head: { [self] head in
                     guard !closed else { return }
@@ -167,7 +169,7 @@ final class StreamConnection: HTTPTransportConnection, @unchecked Sendable {
         setup.report(failure == .closed && opened ? .closed : .failed(failure))
     }
 
-    func payloadHandled(sessionId: String?) {}
+    func payloadHandled(sessionId: String?, acknowledged: Int?) {}
 }
 
 /// A `poll` transport (xhr-polling, jsonp-polling): GET after GET, each answered with one wrapped
@@ -178,6 +180,7 @@ final class PollConnection: HTTPTransportConnection, @unchecked Sendable {
     let gets: HTTPRequester
     let sender: FormSender
     private var sessionId: String?
+    private var acknowledged: Int?
     private var index = 0
     private var status = 0
     private var body: [UInt8] = []
@@ -193,15 +196,16 @@ final class PollConnection: HTTPTransportConnection, @unchecked Sendable {
         self.sender = FormSender(setup)
     }
 
-    func start(sessionId: String?) {
+    func start(sessionId: String?, acknowledged: Int?) {
         self.sessionId = sessionId
+        self.acknowledged = acknowledged
         poll()
     }
 
     private func poll() {
         status = 0
         body = []
-        let path = setup.paths.connect(sessionId: sessionId, index: index)
+        let path = setup.paths.connect(sessionId: sessionId, index: index, acknowledged: acknowledged)
         index += 1
         gets.request(
             .GET, path,
@@ -246,9 +250,10 @@ final class PollConnection: HTTPTransportConnection, @unchecked Sendable {
         setup.report(failure == .closed ? .closed : .failed(failure))
     }
 
-    func payloadHandled(sessionId: String?) {
+    func payloadHandled(sessionId: String?, acknowledged: Int?) {
         guard !closed else { return }
         self.sessionId = sessionId
+        self.acknowledged = acknowledged
         poll()
     }
 }

@@ -25,8 +25,8 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
         self.setup = setup
     }
 
-    func start(sessionId: String?) {
-        let path = setup.paths.connect(sessionId: sessionId)
+    func start(sessionId: String?, acknowledged: Int?) {
+        let path = setup.paths.connect(sessionId: sessionId, acknowledged: acknowledged)
         guard Self.flashTransports.contains(setup.descriptor.name), setup.options.flashPolicyCheck else {
             return upgrade(path)
         }
@@ -140,7 +140,7 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
         policyChannel?.close(promise: nil)
     }
 
-    func payloadHandled(sessionId: String?) {}
+    func payloadHandled(sessionId: String?, acknowledged: Int?) {}
 
     func write(_ payload: String, sessionId: String) {
         frames?.writeText(payload)

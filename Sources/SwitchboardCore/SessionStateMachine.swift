@@ -507,10 +507,12 @@ public struct SessionStateMachine: Sendable {
         return payload(replay.frames + queue.frames)
     }
 
-    /// Whether what waits in `queue`, with what the client has not acknowledged, passes the limits.
+    /// Whether what waits in `queue` passes the limits; what the client has not acknowledged counts
+    /// against the bytes (the memory it holds), not the messages: a burst to a client that is
+    /// reading, and acknowledging one round trip later, is not a queue.
     private func overflows(_ queue: Queue) -> Bool {
-        let retained = delivery?.retained ?? Queue()
-        return queue.frames.count + retained.frames.count > limits.maxMessages || queue.bytes + retained.bytes > limits.maxBytes
+        let retainedBytes = delivery?.retained.bytes ?? 0
+        return queue.frames.count > limits.maxMessages || queue.bytes + retainedBytes > limits.maxBytes
     }
 
     /// Ends the session when what the client has not acknowledged passes the limits.

@@ -235,7 +235,7 @@ struct LegacyWebSocketTests {
         #expect(try await probe.messages(count: 2) == [.text(TransportMatrixTests.hostile), .json(["a": 1])])
         #expect(server.recorder.messages(from: sid).count == 2)
         // Five heartbeat cycles, each echoed in time, on the one connection.
-        try await eventually { proxy.clientSent(Hixie76.frame(Framed.frame(Framed.heartbeat(5)))) }
+        try await eventually { proxy.clientSent(Array(Framed.frame(Framed.heartbeat(5)).utf8)) }
         #expect(socket.connected && server.listener.client(sid)?.connections == 1, "\(probe.events)")
         #expect(!probe.events.contains("close"))
         socket.disconnect()

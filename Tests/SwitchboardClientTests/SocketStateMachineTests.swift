@@ -36,7 +36,7 @@ struct SocketStateMachineTests {
         var machine = Self.machine()
         #expect(
             machine.event(.connect(preferred: nil), now: Self.t0) == [
-                .emit(.connecting("websocket")), .open(1, transport: "websocket", sessionId: nil),
+                .emit(.connecting("websocket")), .open(1, transport: "websocket", sessionId: nil, acknowledged: nil),
             ])
         #expect(machine.isConnecting && !machine.isConnected)
         #expect(machine.event(.opened(1), now: Self.t0) == [], "a new session waits for its id")
@@ -45,6 +45,28 @@ struct SocketStateMachineTests {
         #expect(actions == [.emit(.connect), .emit(.message("hello")), .emit(.message(.json(["a": 1])))])
         #expect(machine.sessionId == "SID" && machine.isConnected && machine.transport == "websocket")
         #expect(machine.nextDeadline == nil)
+    }
+
+    @Test("acknowledged delivery: messages are numbered and kept until acknowledged, sent again after a cut; what arrives twice is dropped")
+    func acknowledgedDelivery() {
+        var machine = Self.machine { $0.acknowledged = true }
+        #expect(
+            machine.event(.connect(preferred: nil), now: Self.t0).last == .open(1, transport: "websocket", sessionId: nil, acknowledged: 0))
+        _ = machine.event(.received(1, [.message("SID"), .acknowledge(0)]), now: Self.t0)
+        #expect(machine.event(.send(["a", "b"]), now: Self.t0) == [.write(1, [.acknowledge(0), .base(0), .numbered(1, "a"), .numbered(2, "b")])])
+        // The server has a; its messages 1 and 2 arrive, 1 twice.
+        #expect(
+            machine.event(.received(1, [.acknowledge(1), .base(0), .message("x"), .message("y")]), now: Self.t0) == [
+                .emit(.message("x")), .emit(.message("y")), .write(1, [.acknowledge(2)]),
+            ])
+        #expect(machine.event(.received(1, [.base(1), .message("y"), .message("z")]), now: Self.t0) == [
+            .emit(.message("z")), .write(1, [.acknowledge(3)]),
+        ])
+        // Cut: b was never acknowledged; the re-attachment says what arrived and sends b again.
+        _ = machine.event(.closed(1), now: Self.t0)
+        let retry = Self.t0 + .seconds(1)
+        #expect(machine.event(.tick, now: retry) == [.open(2, transport: "websocket", sessionId: "SID", acknowledged: 3)])
+        #expect(machine.event(.opened(2), now: retry).last == .write(2, [.acknowledge(3), .base(1), .numbered(2, "b")]))
     }
 
     @Test("the envelope codec's first message is the string {\"sessionid\":...}")
@@ -64,7 +86,7 @@ struct SocketStateMachineTests {
         _ = machine.event(.connect(preferred: nil), now: Self.t0)
         let actions = machine.event(.received(1, [.message("plain text")]), now: Self.t0)
         #expect(actions.first == .close(1))
-        #expect(actions.contains(.open(2, transport: "xhr-polling", sessionId: nil)))
+        #expect(actions.contains(.open(2, transport: "xhr-polling", sessionId: nil, acknowledged: nil)))
     }
 
     @Test("heartbeats are echoed at once, in the batch's order, and the rest of the batch goes on")
@@ -114,12 +136,12 @@ struct SocketStateMachineTests {
         #expect(machine.event(.tick, now: Self.t0 + .seconds(4)) == [], "not yet")
         #expect(
             machine.event(.tick, now: Self.t0 + .seconds(5)) == [
-                .close(1), .emit(.connecting("server-events")), .open(2, transport: "server-events", sessionId: nil),
+                .close(1), .emit(.connecting("server-events")), .open(2, transport: "server-events", sessionId: nil, acknowledged: nil),
             ])
         let later = Self.t0 + .seconds(6)
         #expect(
             machine.event(.failed(2, .httpStatus(404)), now: later) == [
-                .close(2), .emit(.connecting("xhr-polling")), .open(3, transport: "xhr-polling", sessionId: nil),
+                .close(2), .emit(.connecting("xhr-polling")), .open(3, transport: "xhr-polling", sessionId: nil, acknowledged: nil),
             ])
         #expect(
             machine.event(.closed(3), now: later) == [
@@ -149,7 +171,7 @@ struct SocketStateMachineTests {
         var machine = Self.machine()
         #expect(
             machine.event(.connect(preferred: "xhr-polling"), now: Self.t0).last
-                == .open(1, transport: "xhr-polling", sessionId: nil))
+                == .open(1, transport: "xhr-polling", sessionId: nil, acknowledged: nil))
     }
 
     @Test("a dropped connection: close, reconnecting with backoff, re-attach with the SID, reconnect, queue flushed")
@@ -164,14 +186,14 @@ struct SocketStateMachineTests {
         #expect(machine.event(.send(["x", "y"]), now: Self.t0) == [])
         #expect(machine.event(.tick, now: Self.t0 + .milliseconds(99)) == [])
         let t1 = Self.t0 + .milliseconds(100)
-        #expect(machine.event(.tick, now: t1) == [.open(2, transport: "websocket", sessionId: "SID")])
+        #expect(machine.event(.tick, now: t1) == [.open(2, transport: "websocket", sessionId: "SID", acknowledged: nil)])
         #expect(machine.nextDeadline == t1 + .seconds(5))
         #expect(
             machine.event(.failed(2, .unreachable("refused")), now: t1) == [
                 .close(2), .emit(.reconnecting(.milliseconds(200), 2)),
             ])
         let t2 = t1 + .milliseconds(200)
-        #expect(machine.event(.tick, now: t2) == [.open(3, transport: "websocket", sessionId: "SID")])
+        #expect(machine.event(.tick, now: t2) == [.open(3, transport: "websocket", sessionId: "SID", acknowledged: nil)])
         #expect(
             machine.event(.opened(3), now: t2) == [
                 .emit(.reconnect("websocket", 2)), .write(3, [.message("x"), .message("y")]),
@@ -219,7 +241,7 @@ struct SocketStateMachineTests {
         var last: [Machine.Action] = []
         for attempt in 1...3 {
             now = now + .seconds(10)
-            guard case .open(let attemptID, _, _)? = machine.event(.tick, now: now).first else {
+            guard case .open(let attemptID, _, _, _)? = machine.event(.tick, now: now).first else {
                 Issue.record("attempt \(attempt) did not open")
                 return
             }
@@ -267,7 +289,7 @@ struct SocketStateMachineTests {
         #expect(opening.phase == .disconnected)
         #expect(
             opening.event(.connect(preferred: nil), now: Self.t0).last
-                == .open(2, transport: "websocket", sessionId: nil),
+                == .open(2, transport: "websocket", sessionId: nil, acknowledged: nil),
             "a disconnected socket can connect again")
     }
 

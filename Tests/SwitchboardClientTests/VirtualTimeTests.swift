@@ -29,8 +29,8 @@ final class ScriptedConnection: TransportConnection, @unchecked Sendable {
     var writes: [String] { state.withLockedValue { $0.writes } }
     var closed: Bool { state.withLockedValue { $0.closed } }
 
-    func start(sessionId: String?) { state.withLockedValue { $0.sessionId = .some(sessionId) } }
-    func payloadHandled(sessionId: String?) {}
+    func start(sessionId: String?, acknowledged: Int?) { state.withLockedValue { $0.sessionId = .some(sessionId) } }
+    func payloadHandled(sessionId: String?, acknowledged: Int?) {}
     func write(_ payload: String, sessionId: String) { state.withLockedValue { $0.writes.append(payload) } }
     func close() { state.withLockedValue { $0.closed = true } }
 
@@ -51,6 +51,7 @@ struct VirtualSocket {
             options.transports = transports
             options.connectTimeout = .seconds(5)
             options.reconnectionDelay = .milliseconds(500)
+            options.acknowledged = false  // the timers' tests speak the classic protocol
             configure(&options)
         })
         let opened = self.opened
