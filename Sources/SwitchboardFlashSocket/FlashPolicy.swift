@@ -1,5 +1,7 @@
+import Logging
 import NIOCore
 import NIOPosix
+import SwitchboardCore
 import SwitchboardWire
 
 /// First on every HTTP connection: answers a connection whose first bytes are exactly the policy
@@ -37,10 +39,12 @@ final class FlashPolicySniffer: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// The policy server on `flashPolicyPort`: answers the policy request with the policy and closes.
+/// Its socket backs off accepting at the open-file limit (``AcceptBackoff``).
 enum FlashPolicyServer {
-    static func start(host: String, port: Int, origins: [String], group: any EventLoopGroup) async throws -> any Channel {
+    static func start(host: String, port: Int, origins: [String], logger: Logger, group: any EventLoopGroup) async throws -> any Channel {
         let policy = FlashPolicy.document(origins: origins)
         return try await ServerBootstrap(group: group)
+            .backingOffAccepts(logger: logger, server: "Flash policy")
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -38,7 +38,8 @@ public struct FlashSocketTransport: UpgradeTransport {
         let options = listener.options(forTransport: descriptor.name)
         guard options.flashPolicyServer ?? false, let port = options.flashPolicyPort else { return [] }
         do {
-            return [try await FlashPolicyServer.start(host: "0.0.0.0", port: port, origins: listener.options.origins, group: group)]
+            return [try await FlashPolicyServer.start(
+                host: "0.0.0.0", port: port, origins: listener.options.origins, logger: listener.logger, group: group)]
         } catch {
             listener.logger.warning("Flash policy server not started on port \(port): \(error); the HTTP port still answers policy requests")
             return []

@@ -72,6 +72,7 @@ public final class HTTPServer: Sendable {
         let logger = self.logger
         let fileIO = NonBlockingFileIO(threadPool: .singleton)
         let channel = try await ServerBootstrap(group: group)
+            .backingOffAccepts(logger: logger, server: "HTTP")
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
