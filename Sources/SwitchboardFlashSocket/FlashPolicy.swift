@@ -41,10 +41,10 @@ final class FlashPolicySniffer: ChannelInboundHandler, RemovableChannelHandler {
 /// The policy server on `flashPolicyPort`: answers the policy request with the policy and closes.
 /// Its socket backs off accepting at the open-file limit (``AcceptBackoff``).
 enum FlashPolicyServer {
-    static func start(host: String, port: Int, origins: [String], logger: Logger, group: any EventLoopGroup) async throws -> any Channel {
-        let policy = FlashPolicy.document(origins: origins)
+    static func start(host: String, port: Int, listener: Listener, group: any EventLoopGroup) async throws -> any Channel {
+        let policy = FlashPolicy.document(origins: listener.options.origins)
         return try await ServerBootstrap(group: group)
-            .backingOffAccepts(logger: logger, server: "Flash policy")
+            .backingOffAccepts(logger: listener.logger, server: "Flash policy")
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

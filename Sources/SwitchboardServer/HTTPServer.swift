@@ -90,7 +90,7 @@ public final class HTTPServer: Sendable {
         var services: [any Channel] = []
         for listener in listeners {
             for transport in listener.transports.transports {
-                services += await transport.startServices(for: listener, group: group)
+                services += await transport.startServices(for: listener, host: host, group: group)
             }
         }
         state.withLockedValue {

@@ -73,6 +73,33 @@ struct FlashSocketTests {
         #expect(try await Self.policy(from: second.port) == Self.policy)
     }
 
+    @Test("the policy server binds the HTTP server's address, and both answers list exactly the configured origins")
+    func policyFollowsHostAndOrigins() async throws {
+        let port = try await Self.freePort()
+        let server = try await Self.start(policyPort: port) { $0.origins = ["example.com:8080", "*.example.org", ":80"] }
+        defer { Task { await server.stop() } }
+        let expected = """
+            <?xml version="1.0"?>
+            <!DOCTYPE cross-domain-policy SYSTEM "http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd">
+            <cross-domain-policy>
+            <allow-access-from domain="example.com" to-ports="8080"/>
+            <allow-access-from domain="*.example.org" to-ports="*"/>
+            <allow-access-from domain="" to-ports="80"/>
+            </cross-domain-policy>
+
+            """
+        for answering in [port, server.port] {  // the policy port, and inline on the HTTP port
+            #expect(try await Self.policy(from: answering) == expected, "port \(answering)")
+        }
+        // The HTTP server is bound to 127.0.0.1 (TestServer's host): another loopback address
+        // reaches neither it nor the policy port.
+        for unreachable in [port, server.port] {
+            await #expect(throws: (any Error).self, "port \(unreachable) on 127.0.0.2") {
+                try await RawTCPClient.connect(host: "127.0.0.2", port: unreachable, timeout: .seconds(5))
+            }
+        }
+    }
+
     @Test("hixie-76: the headers come before the key bytes, then the 16-byte answer, then messages both ways",
           arguments: ["flashsocket", "websocket"])
     func hixieSession(transport: String) async throws {
