@@ -100,6 +100,16 @@ struct FlashSocketTests {
         }
     }
 
+    @Test("the policy port closes a connection whose request is not complete within requestHeadTimeout")
+    func policyServerTimeout() async throws {
+        let port = try await Self.freePort()
+        let server = try await Self.start(policyPort: port) { $0.requestHeadTimeout = .milliseconds(500) }
+        defer { Task { await server.stop() } }
+        let tcp = try await RawTCPClient.connect(port: port)
+        try await tcp.write(Array(FlashPolicy.request.prefix(5)))
+        #expect(try await tcp.readUntilClose(timeout: .seconds(10)).isEmpty)
+    }
+
     @Test("hixie-76: the headers come before the key bytes, then the 16-byte answer, then messages both ways",
           arguments: ["flashsocket", "websocket"])
     func hixieSession(transport: String) async throws {
