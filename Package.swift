@@ -174,6 +174,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SwitchboardTestKit"
         ),
@@ -206,7 +207,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "SwitchboardJSON", "SwitchboardWire", .product(name: "NIOEmbedded", package: "swift-nio")]
+            dependencies: [
+                "SwitchboardCore", "SwitchboardJSON", "SwitchboardWire", "SwitchboardTestKit",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "SwitchboardServerTests",

@@ -88,13 +88,21 @@ public protocol Transport: Sendable {
     /// they have seen enough. None by default.
     func connectionHandlers(for listener: Listener) -> [any ChannelHandler]
 
-    /// Starts what the transport runs beside the HTTP server (the Flash policy server); returns
-    /// the channels to close when the server shuts down. Nothing by default.
+    /// Starts what the transport runs beside the HTTP server (the Flash policy server), bound to
+    /// `host`, the address the HTTP server serves on; returns the channels to close when the server
+    /// shuts down. By default, what ``startServices(for:group:)`` starts.
+    func startServices(for listener: Listener, host: String, group: any EventLoopGroup) async -> [any Channel]
+
+    /// ``startServices(for:host:group:)`` for a transport whose services need not know the
+    /// server's address. Nothing by default.
     func startServices(for listener: Listener, group: any EventLoopGroup) async -> [any Channel]
 }
 
 extension Transport {
     public func connectionHandlers(for listener: Listener) -> [any ChannelHandler] { [] }
+    public func startServices(for listener: Listener, host: String, group: any EventLoopGroup) async -> [any Channel] {
+        await startServices(for: listener, group: group)
+    }
     public func startServices(for listener: Listener, group: any EventLoopGroup) async -> [any Channel] { [] }
 }
 

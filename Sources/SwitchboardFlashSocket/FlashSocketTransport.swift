@@ -34,11 +34,12 @@ public struct FlashSocketTransport: UpgradeTransport {
         [FlashPolicySniffer(policy: FlashPolicy.document(origins: listener.options.origins))]
     }
 
-    public func startServices(for listener: Listener, group: any EventLoopGroup) async -> [any Channel] {
+    /// The policy server on `flashPolicyPort`, bound to the HTTP server's address.
+    public func startServices(for listener: Listener, host: String, group: any EventLoopGroup) async -> [any Channel] {
         let options = listener.options(forTransport: descriptor.name)
         guard options.flashPolicyServer ?? false, let port = options.flashPolicyPort else { return [] }
         do {
-            return [try await FlashPolicyServer.start(host: "0.0.0.0", port: port, origins: listener.options.origins, group: group)]
+            return [try await FlashPolicyServer.start(host: host, port: port, listener: listener, group: group)]
         } catch {
             listener.logger.warning("Flash policy server not started on port \(port): \(error); the HTTP port still answers policy requests")
             return []

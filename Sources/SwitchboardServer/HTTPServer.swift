@@ -72,6 +72,7 @@ public final class HTTPServer: Sendable {
         let logger = self.logger
         let fileIO = NonBlockingFileIO(threadPool: .singleton)
         let channel = try await ServerBootstrap(group: group)
+            .backingOffAccepts(logger: logger, server: "HTTP")
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -89,7 +90,7 @@ public final class HTTPServer: Sendable {
         var services: [any Channel] = []
         for listener in listeners {
             for transport in listener.transports.transports {
-                services += await transport.startServices(for: listener, group: group)
+                services += await transport.startServices(for: listener, host: host, group: group)
             }
         }
         state.withLockedValue {
@@ -129,7 +130,8 @@ extension ChannelPipeline.SynchronousOperations {
     /// Sets up an HTTP/1.1 server pipeline that serves these listeners and passes every other
     /// request on to the handlers added after it: the way to attach Switchboard to a NIO server
     /// you already run. After a WebSocket upgrade, frames are handled right after the HTTP upgrade
-    /// handler and never reach the handlers added after this.
+    /// handler and never reach the handlers added after this. The connection runs with the
+    /// listeners' request timeouts (the shortest of each; docs/protocol.md §9.4).
     ///
     /// ```swift
     /// try channel.pipeline.syncOperations.configureSwitchboard([listener])
@@ -141,13 +143,18 @@ extension ChannelPipeline.SynchronousOperations {
             withServerUpgrade: (upgraders: [SessionUpgrader(listeners: listeners)], completionHandler: { _ in }),
             withErrorHandling: true
         )
+        let timeouts = RequestTimeoutHandler(
+            limits: RequestTimeoutLimits(listeners.map(\.options)), logger: listeners.first?.logger ?? Logger(label: "switchboard"))
+        try addHandler(RequestTimeoutObserver(timeouts))
         for listener in listeners {
             try addHandler(SessionHTTPHandler(listener: listener))
         }
-        // Transports that must see the first bytes of a connection go before HTTP.
+        // Transports that must see the first bytes of a connection go before HTTP, and the
+        // request timeouts before them: they count every byte.
         let first = listeners.flatMap { listener in
             listener.transports.transports.flatMap { $0.connectionHandlers(for: listener) }
         }
         try addHandlers(first, position: .first)
+        try addHandler(timeouts, position: .first)
     }
 }

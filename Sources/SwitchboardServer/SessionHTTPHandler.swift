@@ -257,6 +257,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             ] {
                 if let handler { pipeline.removeHandler(handler, promise: nil) }
             }
+            RequestTimeoutHandler.remove(from: pipeline)
             var position = ChannelPipeline.SynchronousOperations.Position.after(decoder)
             for handler in handlers {
                 try pipeline.addHandler(handler, position: position)

@@ -26,8 +26,10 @@ public enum FlashPolicy {
         return prefix.count == request.count ? .request : .partial
     }
 
-    /// The policy document: one `allow-access-from` line per `origins` entry `host:port` (a
-    /// missing port is `*`); every line ends with `\n`, and there is no trailing NUL.
+    /// The policy document: one `allow-access-from` line per `origins` entry, in order, the entry
+    /// split at its first `:` into domain and ports (an entry without `:` allows every port);
+    /// every line ends with `\n`, and there is no trailing NUL. An entry's sides are written as
+    /// they are, empty ones included: an empty entry allows no domain, never every one.
     public static func document(origins: [String]) -> String {
         var lines = [
             #"<?xml version="1.0"?>"#,
@@ -35,9 +37,7 @@ public enum FlashPolicy {
             "<cross-domain-policy>",
         ]
         for origin in origins {
-            let parts = origin.split(separator: ":", maxSplits: 1)
-            let domain = parts.first.map(String.init) ?? "*"
-            let ports = parts.count > 1 ? String(parts[1]) : "*"
+            let (domain, ports) = allowance(origin)
             lines.append(#"<allow-access-from domain="\#(xmlEscaped(domain))" to-ports="\#(xmlEscaped(ports))"/>"#)
         }
         lines.append("</cross-domain-policy>")
@@ -58,6 +58,13 @@ public enum FlashPolicy {
             if matches(domain: domain, host: host), matches(ports: ports, port: port) { return true }
         }
         return false
+    }
+
+    /// An `origins` entry `H:P` as the domain `H` and the ports `P`, split at the first `:`;
+    /// `H` alone allows every port.
+    static func allowance(_ origin: String) -> (domain: Substring, ports: Substring) {
+        guard let colon = origin.firstIndex(of: ":") else { return (origin[...], "*") }
+        return (origin[..<colon], origin[origin.index(after: colon)...])
     }
 
     static func attribute(_ name: String, in element: Substring) -> Substring? {
@@ -87,7 +94,7 @@ public enum FlashPolicy {
         }
     }
 
-    private static func xmlEscaped(_ text: String) -> String {
-        text.replacing("&", with: "&amp;").replacing("\"", with: "&quot;").replacing("<", with: "&lt;")
+    private static func xmlEscaped(_ text: Substring) -> String {
+        String(text).replacing("&", with: "&amp;").replacing("\"", with: "&quot;").replacing("<", with: "&lt;")
     }
 }

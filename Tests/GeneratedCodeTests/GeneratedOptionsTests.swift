@@ -17,6 +17,9 @@ import Testing
         #expect(options.maxBufferedMessages == 1000)
         #expect(options.maxBufferedBytes == 1_000_000)
         #expect(options.maxSessions == 100_000)
+        #expect(options.requestHeadTimeout == .milliseconds(10_000))
+        #expect(options.requestBodyTimeout == .milliseconds(10_000))
+        #expect(options.idleTimeout == .milliseconds(60_000))
         #expect(options.log.label == "switchboard")
         #expect(PayloadProtocol.allCases.map(\.rawValue) == ["framed", "envelope"])
 
@@ -33,6 +36,7 @@ import Testing
         try options.set("origins", to: "example.com:*")
         try options.set("protocol", to: "envelope")
         try options.set("maxSessions", to: "12")
+        try options.set("idleTimeout", to: "0")
         try options.set("transportOptions", to: "xhr-polling.duration=5000")
         try options.set("transportOptions", to: "xhr-polling.closeTimeout=100")
         try options.set("transportOptions", to: "websocket.heartbeatInterval=250")
@@ -42,6 +46,7 @@ import Testing
         #expect(options.origins == ["example.com:*"])
         #expect(options.protocol == .envelope)
         #expect(options.maxSessions == 12)
+        #expect(options.idleTimeout == .zero)
         #expect(options.transportOptions["xhr-polling"]?.duration == .milliseconds(5000))
         #expect(options.transportOptions["xhr-polling"]?.closeTimeout == .milliseconds(100))
         #expect(options.transportOptions["xhr-polling"]?.heartbeatInterval == nil)
@@ -102,6 +107,7 @@ import Testing
             ListenerOptions.optionHelp.map(\.key) == [
                 "resource", "transports", "transportOptions", "timeout", "origins", "protocol",
                 "maxHttpBufferSize", "maxBufferedMessages", "maxBufferedBytes", "maxSessions",
+                "requestHeadTimeout", "requestBodyTimeout", "idleTimeout",
             ]
         )
         let timeout = ListenerOptions.optionHelp.first { $0.key == "timeout" }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// The `switchboard` executable as a user runs it: a real process on a free port.
 public final class HostProcess: Sendable {
@@ -6,21 +7,48 @@ public final class HostProcess: Sendable {
     public let port: Int
     /// The first line it printed.
     public let banner: String
+    private let errors = NIOLockedValueBox(Data())
 
     /// Starts a built executable of the package (it sits next to the test bundle) with `arguments`.
-    public init(_ arguments: [String], executable name: String = "switchboard") async throws {
+    /// - Parameters:
+    ///   - fileLimit: the process's limit of open files (`ulimit -n`), when it must be low.
+    ///   - keepErrors: keep what it writes to its standard error (its log), for ``errorOutput``.
+    public init(_ arguments: [String], executable name: String = "switchboard", fileLimit: Int? = nil, keepErrors: Bool = false)
+        async throws
+    {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent(name)
         let candidates = [binary, Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name)]
         let executable = try candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
             .orThrow(TestServerError("no executable \(name) next to the tests (swift build --build-tests builds it)"))
         let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--port", "0"] + (name == "switchboard" ? ["--log-level", "warning"] : []) + arguments
+        let hostArguments = ["--port", "0"] + (name == "switchboard" ? ["--log-level", "warning"] : []) + arguments
+        if let fileLimit {
+            // The shell lowers the limit, then becomes the host: same process, same pid.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(fileLimit) && exec \"$0\" \"$@\"", executable.path] + hostArguments
+        } else {
+            process.executableURL = executable
+            process.arguments = hostArguments
+        }
         let output = Pipe()
         process.standardOutput = output
-        // HOST_LOG=1 in the environment shows the host's log while debugging a test.
-        process.standardError = ProcessInfo.processInfo.environment["HOST_LOG"] == nil ? FileHandle.nullDevice : FileHandle.standardError
+        if keepErrors {
+            let errorPipe = Pipe()
+            errorPipe.fileHandleForReading.readabilityHandler = { [errors] handle in
+                let chunk = handle.availableData
+                if chunk.isEmpty {
+                    handle.readabilityHandler = nil
+                } else {
+                    errors.withLockedValue { $0.append(chunk) }
+                }
+            }
+            process.standardError = errorPipe
+        } else {
+            // HOST_LOG=1 in the environment shows the host's log while debugging a test.
+            process.standardError =
+                ProcessInfo.processInfo.environment["HOST_LOG"] == nil ? FileHandle.nullDevice : FileHandle.standardError
+        }
         try process.run()
         // A host that never prints is stopped, so the read below ends instead of hanging.
         let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
@@ -51,6 +79,29 @@ public final class HostProcess: Sendable {
     public func stop() {
         process.terminate()
         process.waitUntilExit()
+    }
+
+    /// What it wrote to its standard error so far (with `keepErrors`).
+    public var errorOutput: String {
+        errors.withLockedValue { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Its process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// The CPU time it has used so far, user and system (Linux: `/proc/<pid>/stat`).
+    public func cpuTime() throws -> Duration {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // From the parenthesis that ends the command name: state (field 3) is at 1, utime (14) at 12, stime (15) at 13.
+        let fields = try stat[stat.lastIndex(of: ")").orThrow(TestServerError("bad stat: \(stat)"))...]
+            .split(separator: " ")
+        let ticks = try [12, 13].map { try Int(fields[$0]).orThrow(TestServerError("bad stat: \(stat)")) }.reduce(0, +)
+        return .milliseconds(ticks * 1000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// How many files it has open now (Linux: `/proc/<pid>/fd`).
+    public func openFiles() throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count
     }
 }
 

@@ -30,6 +30,25 @@ struct FlashPolicyTests {
         #expect(!document.contains("\0"))
     }
 
+    @Test("each origins entry is split at its first colon and written as it is: an empty side stays empty")
+    func documentFollowsOriginsExactly() {
+        func lines(_ origins: [String]) -> [String] {
+            FlashPolicy.document(origins: origins).split(separator: "\n").map(String.init).filter { $0.hasPrefix("<allow") }
+        }
+        #expect(
+            lines(["example.com:8080", "*.example.org", "a:1-2:3", ":80", "host:", ""]) == [
+                #"<allow-access-from domain="example.com" to-ports="8080"/>"#,
+                #"<allow-access-from domain="*.example.org" to-ports="*"/>"#,
+                #"<allow-access-from domain="a" to-ports="1-2:3"/>"#,
+                #"<allow-access-from domain="" to-ports="80"/>"#,
+                #"<allow-access-from domain="host" to-ports=""/>"#,
+                #"<allow-access-from domain="" to-ports="*"/>"#,
+            ])
+        #expect(lines([]) == [], "no origins: nothing is allowed")
+        #expect(!FlashPolicy.allows(FlashPolicy.document(origins: [""]), host: "127.0.0.1", port: 80), "an empty entry allows nothing")
+        #expect(!FlashPolicy.allows(FlashPolicy.document(origins: [":80"]), host: "127.0.0.1", port: 80))
+    }
+
     @Test("the player's check: domain and ports")
     func allows() {
         let policy = """
