@@ -34,25 +34,35 @@ public struct FramedCodec: PayloadCodec {
 
     public func decode(_ payload: String) -> DecodedPayload {
         let (texts, problem) = Framed.split(payload, maxFrameLength: maxFrameLength)
-        var result = DecodedPayload(problem: problem)
+        if let problem { return DecodedPayload(problem: problem) }
+        var frames: [InboundFrame] = []
         for text in texts {
-            result.frames.append(Self.interpret(text, warnings: &result.warnings))
+            switch Self.interpret(text) {
+            case .success(let frame): frames.append(frame)
+            case .failure(let problem): return DecodedPayload(problem: problem.description)
+            }
         }
-        return result
+        return DecodedPayload(frames: frames)
     }
 
-    /// What one frame's text means (the same on both sides).
-    static func interpret(_ text: String, warnings: inout [String]) -> InboundFrame {
+    /// What one frame's text means (the same on both sides). `~j~` must carry a JSON object: any
+    /// other text after it makes the frame bad (docs/protocol.md §2.1).
+    static func interpret(_ text: String) -> Result<InboundFrame, BadFrame> {
         if let n = Framed.heartbeatNumber(in: text) {
-            return .heartbeat(n)
+            return .success(.heartbeat(n))
         }
         if let json = Framed.jsonText(in: text) {
-            if let object = try? JSONText.decode([String: JSONValue].self, from: String(json)) {
-                return .message(.json(object))
+            guard let object = try? JSONText.decode([String: JSONValue].self, from: String(json)) else {
+                return .failure(BadFrame("~j~ frame whose text is not a JSON object"))
             }
-            warnings.append("invalid JSON in ~j~ frame, delivered as {}")
-            return .message(.json([:]))
+            return .success(.message(.json(object)))
         }
-        return .message(.text(text))
+        return .success(.message(.text(text)))
     }
+}
+
+/// Why a decoded frame is bad, though its framing was valid.
+struct BadFrame: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
