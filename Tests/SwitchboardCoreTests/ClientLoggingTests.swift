@@ -1,33 +1,10 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOEmbedded
+import SwitchboardTestKit
 import Testing
 
 @testable import SwitchboardCore
-
-/// Keeps what was logged, for assertions.
-final class CapturedLogs: Sendable {
-    let lines = NIOLockedValueBox<[(Logger.Level, String, Logger.Metadata)]>([])
-
-    func logger() -> Logger {
-        var logger = Logger(label: "test") { _ in Handler(logs: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    struct Handler: LogHandler {
-        let logs: CapturedLogs
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            logs.lines.withLockedValue { $0.append((event.level, "\(event.message)", event.metadata ?? [:])) }
-        }
-    }
-}
 
 /// A connection that does nothing: the session queues while it is detached.
 final class IdleConnection: SessionConnection {
