@@ -81,7 +81,10 @@ let package = Package(
         // The session engine and the modules composed around it.
         .target(
             name: "SwitchboardCore",
-            dependencies: nio + ["SwitchboardWire", .product(name: "Logging", package: "swift-log")],
+            dependencies: nio + [
+                "SwitchboardWire", .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             plugins: codegen
         ),
         .target(name: "SwitchboardJSON", dependencies: ["SwitchboardCore"]),
@@ -170,7 +173,7 @@ let package = Package(
         .target(
             name: "SwitchboardTestKit",
             dependencies: [
-                "SwitchboardWire", crypto,
+                "SwitchboardWire", crypto, .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -194,6 +197,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardClient", "SwitchboardWire", "SwitchboardServer", "SwitchboardTestKit",
                 "SwitchboardServerTestSupport", .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ] + allTransports
         ),
         .testTarget(name: "SwitchboardSpecTests", dependencies: ["SwitchboardSpec"], exclude: ["Fixtures"]),

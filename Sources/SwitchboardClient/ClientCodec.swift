@@ -43,7 +43,7 @@ struct ClientCodec: Sendable {
         }
     }
 
-    /// The frames of one payload from the server, in order; frames before a bad one are kept.
+    /// The frames of one payload from the server, in order; none, and a problem, when it has a bad frame.
     func decode(_ payload: String) -> DecodedPayload {
         guard !payload.isEmpty else { return DecodedPayload() }
         switch payloadProtocol {

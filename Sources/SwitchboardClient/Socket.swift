@@ -287,10 +287,9 @@ public final class Socket: @unchecked Sendable {
             let decoded = codec.decode(payload)
             for warning in decoded.warnings { logger.warning("\(warning)") }
             if let problem = decoded.problem {
+                // Refused whole, as the server refuses a bad payload (docs/protocol.md §2.1).
                 logger.warning("bad payload from the server: \(problem)")
-                if decoded.frames.isEmpty {
-                    return perform(machine.event(.failed(id, .protocolError(problem)), now: now))
-                }
+                return perform(machine.event(.failed(id, .protocolError(problem)), now: now))
             }
             perform(machine.event(.received(id, decoded.frames), now: now))
             connections[id]?.payloadHandled(sessionId: machine.sessionId, acknowledged: machine.acknowledgedCount)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import NIOWebSocket
@@ -114,19 +115,15 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
         }
         switch draft {
         case .rfc6455:
-            let handler = RFC6455FrameHandler(report: events)
+            // The server's frames are checked as strictly as the server checks the client's.
+            let handler = RFC6455FrameHandler(logger: setup.logger, report: events)
             try pipeline.addHandlers(
-                [
-                    WebSocketFrameEncoder(),
-                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayloadSize)),
-                    NIOWebSocketFrameAggregator(
-                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 10_000,
-                        maxAccumulatedFrameSize: maxPayloadSize),
-                    handler,
-                ], position: .after(context.handler))
+                [WebSocketFrameEncoder()]
+                    + RFC6455Frames.inboundHandlers(maxMessageSize: maxPayloadSize, sender: .server) + [handler],
+                position: .after(context.handler))
             return handler
         case .hixie76:
-            let handler = Hixie76FrameHandler(maxPayloadSize: maxPayloadSize, report: events)
+            let handler = Hixie76FrameHandler(maxPayloadSize: maxPayloadSize, logger: setup.logger, report: events)
             try pipeline.addHandler(handler, position: .after(context.handler))
             return handler
         }
@@ -331,38 +328,56 @@ extension WebSocketFrameHandler {
     }
 }
 
-/// RFC 6455 after the handshake: masked text frames out, text frames in, ping/pong and close.
+/// RFC 6455 after the handshake: masked text frames out, text frames in, ping/pong and close. A
+/// frame or message from the server that breaks RFC 6455 fails the connection with its close code
+/// (docs/protocol.md §9.3); the socket then sees a dropped connection.
 final class RFC6455FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     let report: @Sendable (ConnectionReport) -> Void
     var context: ChannelHandlerContext?
+    private let logger: Logger
     private var closing = false
+    private var failed = false
 
-    init(report: @escaping @Sendable (ConnectionReport) -> Void) {
+    init(logger: Logger, report: @escaping @Sendable (ConnectionReport) -> Void) {
+        self.logger = logger
         self.report = report
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text:
-            var data = frame.unmaskedData
-            report(.payload(data.readString(length: data.readableBytes) ?? ""))
-        case .ping:
-            var data = frame.unmaskedData
-            let payload = data.readSlice(length: data.readableBytes) ?? ByteBuffer()
+        guard !failed else { return }
+        switch RFC6455Frames.message(of: unwrapInboundIn(data)) {
+        case .failure(let failure):
+            fail(failure, context: context)
+        case .success(.text(let text)):
+            report(.payload(text))
+        case .success(.binary):
+            fail(RFC6455.Failure(RFC6455.unsupportedData, "binary message"), context: context)
+        case .success(.ping(let payload)):
             context.writeAndFlush(
                 wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: payload)),
                 promise: nil)
-        case .connectionClose:
-            guard !closing else { return context.close(promise: nil) }
-            var data = frame.unmaskedData
-            close(WebSocketErrorCode(codeNumber: Int(RFC6455.closeReply(to: data.readInteger()))), context: context)
-        default:
+        case .success(.pong):
             break
+        case .success(.close(let code)):
+            guard !closing else { return context.close(promise: nil) }
+            close(WebSocketErrorCode(codeNumber: Int(RFC6455.closeReply(to: code))), context: context)
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let failure = RFC6455Frames.failure(for: error) else { return context.close(promise: nil) }
+        fail(failure, context: context)
+    }
+
+    /// Fails the connection (RFC 6455 §7.1.7): a close frame with the failure's code, then the TCP close.
+    private func fail(_ failure: RFC6455.Failure, context: ChannelHandlerContext) {
+        guard !failed else { return }
+        failed = true
+        logger.warning("WebSocket connection to the server failed: \(failure)")
+        close(WebSocketErrorCode(codeNumber: Int(failure.code)), context: context)
     }
 
     private func close(_ code: WebSocketErrorCode, context: ChannelHandlerContext) {
@@ -395,11 +410,13 @@ final class Hixie76FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
 
     let report: @Sendable (ConnectionReport) -> Void
     var context: ChannelHandlerContext?
+    private let logger: Logger
     private var reader: Hixie76FrameReader
     private var closing = false
 
-    init(maxPayloadSize: Int, report: @escaping @Sendable (ConnectionReport) -> Void) {
+    init(maxPayloadSize: Int, logger: Logger, report: @escaping @Sendable (ConnectionReport) -> Void) {
         self.reader = Hixie76FrameReader(maxFrameSize: maxPayloadSize)
+        self.logger = logger
         self.report = report
     }
 
@@ -407,9 +424,14 @@ final class Hixie76FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
         reader.append(unwrapInboundIn(data).readableBytesView)
         while !closing, let frame = reader.next() {
             switch frame {
-            case .text(let text): report(.payload(text))
-            case .close: sendClose()
-            case .tooLarge, .unknownType: return context.close(promise: nil)
+            case .text(let text):
+                report(.payload(text))
+            case .close:
+                sendClose()
+            case .tooLarge, .unknownType, .notUTF8:
+                // No close codes in hixie-76: the closing handshake, then the TCP close.
+                logger.warning("hixie-76 connection to the server failed: \(frame)")
+                sendClose()
             }
         }
     }

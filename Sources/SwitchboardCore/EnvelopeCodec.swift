@@ -26,22 +26,21 @@ public struct EnvelopeCodec: PayloadCodec {
         guard let values = try? JSONText.decode([JSONValue].self, from: payload) else {
             return DecodedPayload(problem: "payload is not a JSON array")
         }
-        return Self.messages(values, warning: "array element that is neither string nor object, delivered as text")
+        return Self.messages(values)
     }
 
-    /// Strings are text messages, objects JSON messages; anything else is delivered as its JSON text.
-    static func messages(_ values: [JSONValue], warning: String) -> DecodedPayload {
-        var result = DecodedPayload()
+    /// Strings are text messages, objects JSON messages; any other value (a number, `true`, `null`,
+    /// an array) makes the whole payload bad (docs/protocol.md §2.2).
+    static func messages(_ values: [JSONValue]) -> DecodedPayload {
+        var frames: [InboundFrame] = []
         for value in values {
             switch value {
-            case .string(let text): result.frames.append(.message(.text(text)))
-            case .object(let object): result.frames.append(.message(.json(object)))
-            default:
-                result.warnings.append(warning)
-                result.frames.append(.message(.text((try? JSONText.encode(value)) ?? "")))
+            case .string(let text): frames.append(.message(.text(text)))
+            case .object(let object): frames.append(.message(.json(object)))
+            default: return DecodedPayload(problem: "a message that is neither a string nor an object")
             }
         }
-        return result
+        return DecodedPayload(frames: frames)
     }
 }
 
@@ -61,8 +60,7 @@ extension EnvelopeCodec {
         guard let envelope = try? JSONText.decode(Envelope.self, from: payload) else {
             return DecodedPayload(problem: "payload is not a {\"messages\":[...]} envelope")
         }
-        return Self.messages(
-            envelope.messages, warning: "a message that is neither a string nor an object, delivered as text")
+        return Self.messages(envelope.messages)
     }
 
     /// The SID in a session's first message, the string `{"sessionid":"<SID>"}` (``handshakeFrame(sessionId:)``).

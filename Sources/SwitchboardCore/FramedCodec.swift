@@ -50,32 +50,42 @@ public struct FramedCodec: PayloadCodec {
 
     private func decode(_ payload: String, acknowledged: Bool) -> DecodedPayload {
         let (texts, problem) = Framed.split(payload, maxFrameLength: maxFrameLength)
-        var result = DecodedPayload(problem: problem)
+        if let problem { return DecodedPayload(problem: problem) }
+        var frames: [InboundFrame] = []
         for text in texts {
-            result.frames.append(Self.interpret(text, acknowledged: acknowledged, warnings: &result.warnings))
+            switch Self.interpret(text, acknowledged: acknowledged) {
+            case .success(let frame): frames.append(frame)
+            case .failure(let problem): return DecodedPayload(problem: problem.description)
+            }
         }
-        return result
+        return DecodedPayload(frames: frames)
     }
 
-    /// What one frame's text means (the same on both sides); `~a~` and `~b~` are control frames
-    /// only in acknowledged mode (docs/protocol.md §11), text messages otherwise.
-    static func interpret(_ text: String, acknowledged: Bool = false, warnings: inout [String]) -> InboundFrame {
+    /// What one frame's text means (the same on both sides). `~j~` must carry a JSON object: any
+    /// other text after it makes the frame bad (docs/protocol.md §2.1). `~a~` and `~b~` are control
+    /// frames only in acknowledged mode (docs/protocol.md §11), text messages otherwise.
+    static func interpret(_ text: String, acknowledged: Bool = false) -> Result<InboundFrame, BadFrame> {
         if let n = Framed.heartbeatNumber(in: text) {
-            return .heartbeat(n)
+            return .success(.heartbeat(n))
         }
         if acknowledged, let n = Framed.acknowledgedCount(in: text) {
-            return .acknowledge(n)
+            return .success(.acknowledge(n))
         }
         if acknowledged, let n = Framed.baseNumber(in: text) {
-            return .base(n)
+            return .success(.base(n))
         }
         if let json = Framed.jsonText(in: text) {
-            if let object = try? JSONText.decode([String: JSONValue].self, from: String(json)) {
-                return .message(.json(object))
+            guard let object = try? JSONText.decode([String: JSONValue].self, from: String(json)) else {
+                return .failure(BadFrame("~j~ frame whose text is not a JSON object"))
             }
-            warnings.append("invalid JSON in ~j~ frame, delivered as {}")
-            return .message(.json([:]))
+            return .success(.message(.json(object)))
         }
-        return .message(.text(text))
+        return .success(.message(.text(text)))
     }
+}
+
+/// Why a decoded frame is bad, though its framing was valid.
+struct BadFrame: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

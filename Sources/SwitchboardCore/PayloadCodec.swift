@@ -9,13 +9,15 @@ public enum InboundFrame: Sendable, Hashable {
     case base(Int)
 }
 
-/// What a payload from a client decoded to.
+/// What a payload from a client decoded to. A payload with a bad frame is refused whole: it has a
+/// problem and no frames, so nothing of it is delivered (docs/protocol.md §2.1, §2.2).
 public struct DecodedPayload: Sendable, Hashable {
-    /// The frames decoded before anything invalid, in order.
+    /// The frames of a valid payload, in order; empty when there is a problem.
     public var frames: [InboundFrame]
-    /// Why decoding stopped early, or nil when the whole payload was valid.
+    /// Why the payload is bad, or nil when it is valid.
     public var problem: String?
-    /// Warnings about frames that were delivered in a repaired form (invalid JSON becomes `{}`).
+    /// Warnings to log about a payload that was delivered all the same. No codec repairs a value
+    /// any more (a bad `~j~` is a bad frame), so none is given today.
     public var warnings: [String]
 
     public init(frames: [InboundFrame] = [], problem: String? = nil, warnings: [String] = []) {
@@ -38,7 +40,7 @@ public protocol PayloadCodec: Sendable {
     func heartbeatFrame(_ n: Int) -> String?
     /// Joins frames into the text of one write.
     func payload(_ frames: [String]) -> String
-    /// Decodes a payload sent by a client. Frames before a bad one are kept.
+    /// Decodes a payload sent by a client: all of its frames, or none and a problem.
     func decode(_ payload: String) -> DecodedPayload
     /// Decodes a payload of a session in acknowledged mode (docs/protocol.md §11), in which `~a~`
     /// and `~b~` are control frames; nil when this codec has no such mode.

@@ -66,7 +66,10 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
     }
 
     /// The listener and transport an RFC 6455 upgrade request is for, if its router accepts it.
+    /// Only a GET upgrades (docs/protocol.md §6.1): NIO's upgrade handler looks at the `Upgrade`
+    /// header alone, so any other method is declined here, whatever a router would decide.
     static func target(of head: HTTPRequestHead, in routes: [(listener: Listener, router: Router)]) -> Target? {
+        guard head.method == .GET else { return nil }
         for (listener, router) in routes {
             switch router.route(head, sessions: listener) {
             case .application:

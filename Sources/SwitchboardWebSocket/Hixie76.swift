@@ -80,7 +80,8 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
         while !closing, let frame = reader.next() {
             switch frame {
             case .text(let text):
-                session.receive(payload: text)
+                // A payload that does not decode is refused whole (docs/protocol.md §2.1).
+                if let problem = session.receive(payload: text).problem { refuse("bad payload: \(problem)", context) }
             case .close:
                 // The closing handshake: 0xFF 0x00, answered the same way.
                 closeConnection(context)
@@ -88,6 +89,8 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
                 refuse("frame larger than \(reader.maxFrameSize) bytes", context)
             case .unknownType(let type):
                 refuse("binary or unknown hixie-76 frame type \(type)", context)
+            case .notUTF8:
+                refuse("text frame that is not UTF-8", context)
             }
         }
     }

@@ -17,18 +17,15 @@ public struct WebSocketTransport: UpgradeTransport {
         channel: any Channel, request: HTTPRequestHead, session: Client, maxFrameSize: Int,
         position: ChannelPipeline.SynchronousOperations.Position
     ) throws {
-        let handlers: [any ChannelHandler] = [
-            WebSocketFrameEncoder(),
-            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)),
-            WebSocketProtocolErrorHandler(),
-            NIOWebSocketFrameAggregator(
-                minNonFinalFragmentSize: 0,
-                maxAccumulatedFrameCount: 10_000,
-                maxAccumulatedFrameSize: maxFrameSize
-            ),
-            WebSocketSessionHandler(
-                transportName: descriptor.name, session: session, acknowledged: TransportURL.acknowledged(in: request.uri)),
-        ]
+        // Frames from the client are checked strictly (docs/protocol.md §9.3): every refusal
+        // reaches the session handler as an error, which fails the connection with its code.
+        let handlers: [any ChannelHandler] =
+            [WebSocketFrameEncoder()]
+            + RFC6455Frames.inboundHandlers(maxMessageSize: maxFrameSize, sender: .client)
+            + [
+                WebSocketSessionHandler(
+                    transportName: descriptor.name, session: session, acknowledged: TransportURL.acknowledged(in: request.uri))
+            ]
         // One at a time, in order: the session handler writes the handshake as soon as it is added,
         // so everything before it must be in place.
         var position = position
@@ -49,6 +46,8 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     private(set) var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
     private(set) var closing = false
+    /// Whether the connection failed (a bad frame or message); nothing more is read.
+    private var failed = false
     private(set) var connectionID: ConnectionID?
     private let acknowledged: Int?
 
@@ -77,35 +76,42 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        switch frame.opcode {
-        case .text:
-            var data = frame.unmaskedData
-            let text = data.readString(length: data.readableBytes) ?? ""
-            session.receive(payload: text)
-        case .binary:
-            session.listener.logger.warning("binary WebSocket frame refused (close 1003)", metadata: ["sid": "\(session.sessionId)"])
-            closeWith(.unacceptableData, context: context)
-        case .ping:
-            var payload = frame.unmaskedData
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? ByteBuffer())
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
-        case .connectionClose:
-            guard !closing else { return context.close(promise: nil) }
-            var data = frame.unmaskedData
-            closeWith(WebSocketErrorCode(codeNumber: Int(RFC6455.closeReply(to: data.readInteger()))), context: context)
-        default:
+        guard !failed else { return }
+        switch RFC6455Frames.message(of: unwrapInboundIn(data)) {
+        case .failure(let failure):
+            fail(failure, context: context)
+        case .success(.text(let text)):
+            // A payload that does not decode is refused whole, like text that is not UTF-8.
+            if let problem = session.receive(payload: text).problem {
+                fail(RFC6455.Failure(RFC6455.invalidPayloadData, "bad payload: \(problem)"), context: context)
+            }
+        case .success(.binary):
+            fail(RFC6455.Failure(RFC6455.unsupportedData, "binary message"), context: context)
+        case .success(.ping(let payload)):
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
+        case .success(.pong):
             break
+        case .success(.close(let code)):
+            guard !closing else { return context.close(promise: nil) }
+            closeWith(WebSocketErrorCode(codeNumber: Int(RFC6455.closeReply(to: code))), context: context)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is NIOWebSocketFrameAggregator.Error {
-            session.listener.logger.warning("WebSocket message too large (close 1009): \(error)", metadata: ["sid": "\(session.sessionId)"])
-            closeWith(.messageTooLarge, context: context)
+        if let failure = RFC6455Frames.failure(for: error) {
+            fail(failure, context: context)
         } else {
             context.fireErrorCaught(error)
         }
+    }
+
+    /// Fails the WebSocket connection (RFC 6455 §7.1.7): logs why, sends a close frame with the
+    /// failure's code and closes; nothing the client sends after it is read.
+    private func fail(_ failure: RFC6455.Failure, context: ChannelHandlerContext) {
+        guard !failed else { return }
+        failed = true
+        session.listener.logger.warning("WebSocket connection failed: \(failure)", metadata: ["sid": "\(session.sessionId)"])
+        closeWith(WebSocketErrorCode(codeNumber: Int(failure.code)), context: context)
     }
 
     /// Sends a close frame with `code` and closes the connection once it is written.

@@ -13,7 +13,8 @@ extension Hixie76 {
 }
 
 /// Reads hixie-76 frames from a connection's bytes as they arrive: `0x00 <UTF-8> 0xFF` is a text
-/// frame, `0xFF 0x00` the closing handshake; any other first byte (binary frames) is refused. The
+/// frame, `0xFF 0x00` the closing handshake; any other frame type (the draft's length-prefixed
+/// frames), a text frame that is not strict UTF-8 and one longer than the limit are refused. The
 /// same reader serves the server's and the client's handlers.
 ///
 /// ```swift
@@ -30,8 +31,10 @@ public struct Hixie76FrameReader: Sendable {
         case close
         /// A frame type other than text or close.
         case unknownType(UInt8)
-        /// A text frame that has gone past `maxFrameSize` bytes without its end.
+        /// A text frame longer than `maxFrameSize` bytes, or gone past it without its end.
         case tooLarge
+        /// A text frame whose bytes are not UTF-8 (overlong forms, surrogates, cut sequences).
+        case notUTF8
     }
 
     /// The largest text frame accepted, in bytes (its two framing bytes included).
@@ -57,8 +60,8 @@ public struct Hixie76FrameReader: Sendable {
         return Array(queue.unread.prefix(count))
     }
 
-    /// The next complete frame, or nil until more bytes arrive. After `close`, `unknownType` or
-    /// `tooLarge` the connection is over: read no further.
+    /// The next complete frame, or nil until more bytes arrive. After anything but `text` the
+    /// connection is over: read no further.
     public mutating func next() -> Frame? {
         let unread = queue.unread
         guard let type = unread.first else { return nil }
@@ -67,11 +70,15 @@ public struct Hixie76FrameReader: Sendable {
             guard let end = unread.dropFirst().firstIndex(of: Hixie76.frameEnd) else {
                 return unread.count > maxFrameSize ? .tooLarge : nil
             }
-            let text = String(decoding: unread[(unread.startIndex + 1)..<end], as: UTF8.self)
-            queue.consume(end + 1 - unread.startIndex)
+            let length = end + 1 - unread.startIndex
+            guard length <= maxFrameSize else { return .tooLarge }
+            guard let text = String(validating: unread[(unread.startIndex + 1)..<end], as: UTF8.self) else { return .notUTF8 }
+            queue.consume(length)
             return .text(text)
         case Hixie76.frameEnd:
+            // 0xFF starts a length-prefixed frame; a length of 0 is the closing handshake.
             guard unread.count >= 2 else { return nil }
+            guard unread[unread.startIndex + 1] == 0x00 else { return .unknownType(type) }
             queue.consume(2)
             return .close
         default:

@@ -1,3 +1,4 @@
+import SwitchboardWire
 import Testing
 
 @testable import SwitchboardCore
@@ -31,12 +32,13 @@ struct FramedCodecTests {
         #expect(codec.decode("~m~2~m~😀~m~1~m~a").frames == [.message("😀"), .message("a")])
     }
 
-    @Test("keeps the frames before a bad one")
+    @Test("a payload with a bad frame is refused whole; trailing bytes after the frames are ignored")
     func decodeBadFrames() {
         let garbage = codec.decode("~m~5~m~abcde~m\u{0}RUBBISH")
         #expect(garbage.frames == [.message("abcde")])
+        #expect(garbage.problem == nil)
         let pastEnd = codec.decode("~m~5~m~abcde~m~9~m~1234")
-        #expect(pastEnd.frames == [.message("abcde")])
+        #expect(pastEnd.frames.isEmpty, "the good frame before the bad one is not delivered either")
         #expect(pastEnd.problem != nil)
         #expect(codec.decode("hello").frames.isEmpty)
         #expect(codec.decode("hello").problem != nil)
@@ -51,14 +53,24 @@ struct FramedCodecTests {
         #expect(small.decode("~m~4~m~abcd").frames == [.message("abcd")])
     }
 
-    @Test("interprets heartbeats and JSON, repairing invalid JSON as {}")
+    @Test("interprets heartbeats and JSON")
     func interpretation() {
         #expect(codec.decode("~m~4~m~~h~7").frames == [.heartbeat(7)])
         #expect(codec.decode("~m~10~m~~j~{\"b\":2}").frames == [.message(.json(["b": 2]))])
-        let bad = codec.decode("~m~5~m~~j~{x~m~1~m~a")
-        #expect(bad.frames == [.message(.json([:])), .message("a")])
-        #expect(bad.warnings.count == 1)
+        #expect(codec.decode("~m~5~m~~j~{}").frames == [.message(.json([:]))], "a real empty object")
         #expect(codec.decode("~m~4~m~~h~1~m~2~m~hi").frames == [.heartbeat(1), .message("hi")], "a heartbeat echo and a message in one payload")
+    }
+
+    @Test("a ~j~ frame that is not a JSON object is a bad frame, never {}", arguments: [
+        "~j~{x", "~j~", "~j~[1]", "~j~\"s\"", "~j~null", "~j~1", "~j~{\"a\":1}x",
+    ])
+    func badJSON(text: String) {
+        for payload in [Framed.frame(text), Framed.frame("a") + Framed.frame(text), Framed.frame(text) + Framed.frame("a")] {
+            let decoded = codec.decode(payload)
+            #expect(decoded.frames.isEmpty, "\(payload)")
+            #expect(decoded.problem?.contains("~j~") == true)
+            #expect(decoded.warnings.isEmpty)
+        }
     }
 
     @Test("round-trips arbitrary text", arguments: ["</script>", "a\r\nb", "\"\\", "😀😀x", "~m~3~m~abc", ""])
@@ -82,6 +94,16 @@ struct EnvelopeCodecTests {
         #expect(codec.payload([codec.frame("a"), codec.frame(.json(["b": 1]))]) == #"{"messages":["a",{"b":1}]}"#)
         #expect(codec.decode(#"["a",{"b":1}]"#).frames == [.message("a"), .message(.json(["b": 1]))])
         #expect(codec.decode("nope").problem != nil)
+    }
+
+    @Test("an element that is neither a string nor an object refuses the whole payload", arguments: [
+        #"["a",1]"#, #"[true,"a"]"#, #"["a",null]"#, #"[["a"]]"#, #"[1.5]"#,
+    ])
+    func badElements(payload: String) {
+        let decoded = codec.decode(payload)
+        #expect(decoded.frames.isEmpty)
+        #expect(decoded.problem != nil)
+        #expect(codec.decodeServerPayload(#"{"messages":"# + payload + "}").frames.isEmpty, "the client's side too")
     }
 }
 

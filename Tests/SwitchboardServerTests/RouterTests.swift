@@ -151,4 +151,22 @@ struct RouterTests {
         #expect(route(.GET, "/socket.io/websocket", hixie) == .legacyUpgrade(transport: "websocket", sessionId: nil))
         #expect(refusal(route(.GET, "/socket.io/websocket"))?.status == .badRequest)
     }
+
+    @Test("only a GET upgrades: any other method with Upgrade headers is refused, and the upgrader declines it")
+    func onlyGetUpgrades() throws {
+        let rfc6455 = [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")]
+        for method in [HTTPMethod.POST, .PUT, .DELETE, .PATCH] {
+            let refused = refusal(route(method, "/socket.io/websocket", rfc6455))
+            #expect(refused?.status == .methodNotAllowed && refused?.close == true, "\(method)")
+        }
+        let listener = try Listener(transports: TransportRegistry(SwitchboardWebSocketTransports.all))
+        let routes = [(listener: listener, router: Router(listener: listener))]
+        func head(_ method: HTTPMethod) -> HTTPRequestHead {
+            HTTPRequestHead(version: .http1_1, method: method, uri: "/socket.io/websocket", headers: HTTPHeaders(rfc6455))
+        }
+        #expect(SessionUpgrader.target(of: head(.GET), in: routes)?.transport.descriptor.name == "websocket")
+        for method in [HTTPMethod.POST, .PUT, .HEAD, .OPTIONS] {
+            #expect(SessionUpgrader.target(of: head(method), in: routes) == nil, "\(method)")
+        }
+    }
 }

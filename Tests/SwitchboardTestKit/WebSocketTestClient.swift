@@ -434,9 +434,10 @@ public final class WebSocketTestClient: Sendable {
     }
 }
 
-/// RFC 6455 frame encoding/decoding on raw bytes.
-enum WebSocketWire {
-    static func encodeFrame(opcode: UInt8, fin: Bool, rsv: UInt8, payload: [UInt8], maskKey: [UInt8]?) -> [UInt8] {
+/// RFC 6455 frame encoding/decoding on raw bytes, exactly as told (no validation): what a test
+/// sends as a peer that breaks the rules, and reads of what the code under test wrote.
+public enum WebSocketWire {
+    public static func encodeFrame(opcode: UInt8, fin: Bool, rsv: UInt8, payload: [UInt8], maskKey: [UInt8]?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(payload.count + 14)
         out.append((fin ? 0x80 : 0) | ((rsv & 0x7) << 4) | (opcode & 0x0F))
@@ -466,7 +467,7 @@ enum WebSocketWire {
     }
 
     /// Consumes one complete frame from `buffer`, or returns nil (consuming nothing) if incomplete.
-    static func parseFrame(_ buffer: inout ByteBuffer, maxPayload: Int) throws -> WebSocketFrameInfo? {
+    public static func parseFrame(_ buffer: inout ByteBuffer, maxPayload: Int) throws -> WebSocketFrameInfo? {
         let base = buffer.readerIndex
         let available = buffer.readableBytes
         guard available >= 2,

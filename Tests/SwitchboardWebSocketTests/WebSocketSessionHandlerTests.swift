@@ -88,12 +88,23 @@ struct WebSocketSessionHandlerTests {
         #expect(String(buffer: pong.unmaskedData) == "are you there")
     }
 
-    @Test("a binary frame is refused with close 1003")
-    func binary() throws {
+    static let refusals: [(String, NIOWebSocket.WebSocketOpcode, [UInt8], UInt16)] = [
+        ("binary", .binary, [0, 1], 1003),
+        ("a bad ~j~ after a good frame: never {}", .text, Array("~m~5~m~first~m~5~m~~j~{x".utf8), 1007),
+        ("a surrogate", .text, Array("~m~1~m~".utf8) + [0xED, 0xA0, 0x80], 1007),
+        ("close code 1005", .connectionClose, [0x03, 0xED], 1002),
+        ("close reason not UTF-8", .connectionClose, [0x03, 0xE8, 0xC0, 0xAF], 1007),
+    ]
+
+    @Test("a message the session cannot take fails the connection with its code; nothing of it is delivered",
+          arguments: refusals)
+    func refused(name: String, opcode: NIOWebSocket.WebSocketOpcode, payload: [UInt8], code: UInt16) throws {
         let h = try Harness()
         _ = try h.written()
-        try h.send(.binary, "\u{0}\u{1}")
-        #expect(h.closeCode(try h.written().last) == .unacceptableData)
+        try h.channel.writeInbound(WebSocketFrame(fin: true, opcode: opcode, data: ByteBuffer(bytes: payload)))
+        #expect(h.closeCode(try h.written().last) == WebSocketErrorCode(codeNumber: Int(code)), "\(name)")
+        #expect(!h.channel.isActive)
+        try? h.send(.text, "~m~5~m~after")
         #expect(h.messages.all.isEmpty)
     }
 

@@ -59,4 +59,26 @@ struct Hixie76Tests {
         large.append([0x00] + Array("abcd".utf8))
         #expect(large.next() == .tooLarge)
     }
+
+    @Test("a frame over the limit is refused even when it arrives whole; 0xFF with a length is no close")
+    func strictFrames() {
+        var whole = Hixie76FrameReader(maxFrameSize: 5)
+        whole.append(Hixie76.frame("abc"))
+        #expect(whole.next() == .text("abc"), "5 bytes with the framing: at the limit")
+        whole.append(Hixie76.frame("abcd"))
+        #expect(whole.next() == .tooLarge)
+
+        var lengthPrefixed = Hixie76FrameReader(maxFrameSize: 100)
+        lengthPrefixed.append([0xFF, 0x03, 0x61, 0x62, 0x63])
+        #expect(lengthPrefixed.next() == .unknownType(0xFF))
+    }
+
+    @Test("a text frame must be strict UTF-8", arguments: [
+        [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFE],
+    ] as [[UInt8]])
+    func notUTF8(bytes: [UInt8]) {
+        var reader = Hixie76FrameReader(maxFrameSize: 100)
+        reader.append([0x00] + bytes + [0xFF])
+        #expect(reader.next() == .notUTF8)
+    }
 }

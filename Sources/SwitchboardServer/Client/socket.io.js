@@ -74,7 +74,11 @@
       if (self.closed) return;
       if (!self.sessionid) { self.sessionid = m; self.socket._onConnect(self); return; }
       if (m.startsWith('~h~')) { self.write(encode([m])); return; }
-      if (m.startsWith('~j~')) { try { m = JSON.parse(m.slice(3)); } catch (e) { m = {}; } }
+      if (m.startsWith('~j~')) {
+        try { m = JSON.parse(m.slice(3)); } catch (e) { m = null; }
+        // Only an object is a JSON message: anything else is a bad frame, never delivered (§2.1).
+        if (m === null || typeof m !== 'object' || Array.isArray(m)) { console.warn('socket.io: bad ~j~ frame dropped'); return; }
+      }
       self.socket._onMessage(m);
     });
   };
