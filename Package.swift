@@ -149,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard-bench",
             dependencies: nio + [
-                "SwitchboardWire",
+                "SwitchboardWire", "SwitchboardClient", "SwitchboardCore",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

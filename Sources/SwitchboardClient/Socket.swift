@@ -57,6 +57,9 @@ public final class Socket: @unchecked Sendable {
         var transport: String?
     }
 
+    /// The transports the client speaks (every transport of the specs), in their default order.
+    public static var knownTransports: [String] { ClientTransports.known.map(\.name) }
+
     /// Creates a socket; nothing happens until ``connect()``.
     /// - Parameters:
     ///   - host: The server's host name or address.
