@@ -352,6 +352,11 @@ struct SocketStateMachine: Sendable {
             return [.close(id), .emit(.connectFailed(failures))]
         case .reattaching(let attempt, id, _):
             if failure.isUnknownSession { return [.close(id)] + sessionOver() }
+            // The session is not tied to its transport (docs/protocol.md §3): the next attempt
+            // tries the next transport of the list, with the same session.
+            if let index = order.firstIndex(where: { $0.name == transport }) {
+                transport = order[(index + 1) % order.count].name
+            }
             return [.close(id)] + retry(after: attempt, now: now)
         case .open(id):
             if failure.isUnknownSession { return [.close(id)] + sessionOver() }

@@ -22,6 +22,8 @@ struct Soak: ParsableCommand {
     @Option(help: "Sessions per transport.") var sessions = 2
     @Option(help: "Messages per second per session.") var rate = 20.0
     @Option(help: "Mean seconds between two cuts of a random connection.") var cutEvery = 0.25
+    @Option(help: "Share of new connections the proxy refuses (a failed re-attachment tries the next transport).")
+    var refuse = 0.2
     @Option(help: "Seconds to wait, after the sessions end, for the server to forget them.") var settle = 3.0
     @Option(help: "Comma-separated transports (default: every transport the client knows).") var transports = ""
     @Flag(help: "Without acknowledged delivery: the original, at-most-once protocol (for comparison).") var classic = false
@@ -30,12 +32,14 @@ struct Soak: ParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         defer { try? group.syncShutdownGracefully() }
         let before = ServerFigures(pid: serverPid)
-        let proxy = try CuttingProxy.start(to: host, port: port, group: group)
+        let proxy = try CuttingProxy.start(to: host, port: port, refusing: refuse, group: group)
         let names = transports.isEmpty ? Socket.knownTransports : transports.split(separator: ",").map(String.init)
         var runs: [SoakSession] = []
         for name in names {
             for _ in 0..<sessions {
-                runs.append(try SoakSession(transport: name, port: proxy.port, acknowledged: !classic, group: group))
+                // Its own transport first, then the others: a re-attachment that fails switches.
+                let order = [name] + names.filter { $0 != name }
+                runs.append(try SoakSession(transports: order, port: proxy.port, acknowledged: !classic, group: group))
             }
         }
         for run in runs { try run.connect() }
@@ -71,7 +75,8 @@ struct Soak: ParsableCommand {
         }
         print(
             "lost=\(totals.lost) duplicated=\(totals.duplicated) reordered=\(totals.reordered) sent=\(totals.sent)"
-                + " received=\(totals.received) cuts=\(proxy.cuts) resumes=\(totals.resumes) sessions=\(runs.count)"
+                + " received=\(totals.received) cuts=\(proxy.cuts) refused=\(proxy.refusals) resumes=\(totals.resumes)"
+                + " switches=\(totals.switches) sessions=\(runs.count)"
                 + " sessions_ended=\(sessionsEnded) transports=\(names.joined(separator: ","))"
                 + " server_rss_kib=\(before.rss.map(String.init) ?? "?")->\(after.rss.map(String.init) ?? "?")"
                 + " server_open_files=\(before.files.map(String.init) ?? "?")->\(after.files.map(String.init) ?? "?")")
@@ -87,15 +92,19 @@ struct SoakResult: CustomStringConvertible {
     var duplicated = 0
     var reordered = 0
     var resumes = 0
+    /// Resumes on another transport than the one before.
+    var switches = 0
 
     static func + (a: SoakResult, b: SoakResult) -> SoakResult {
         SoakResult(
             sent: a.sent + b.sent, received: a.received + b.received, lost: a.lost + b.lost,
-            duplicated: a.duplicated + b.duplicated, reordered: a.reordered + b.reordered, resumes: a.resumes + b.resumes)
+            duplicated: a.duplicated + b.duplicated, reordered: a.reordered + b.reordered, resumes: a.resumes + b.resumes,
+            switches: a.switches + b.switches)
     }
 
     var description: String {
         "sent=\(sent) received=\(received) lost=\(lost) duplicated=\(duplicated) reordered=\(reordered) resumes=\(resumes)"
+            + " switches=\(switches)"
     }
 }
 
@@ -107,14 +116,17 @@ final class SoakSession: Sendable {
         var sent = 0
         var echoes: [Int] = []
         var resumes = 0
+        var switches = 0
+        var transport: String
         var ended = false
     }
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
 
-    init(transport: String, port: Int, acknowledged: Bool, group: any EventLoopGroup) throws {
-        self.transport = transport
+    init(transports: [String], port: Int, acknowledged: Bool, group: any EventLoopGroup) throws {
+        self.transport = transports[0]
+        self.state = NIOLockedValueBox(State(transport: transports[0]))
         var options = SocketOptions()
-        options.transports = [transport]
+        options.transports = transports
         options.acknowledged = acknowledged
         options.reconnectionDelay = .milliseconds(50)
         options.maxReconnectionAttempts = 1000
@@ -125,7 +137,13 @@ final class SoakSession: Sendable {
             guard case .text(let text) = message, let n = Int(text) else { return }
             state.withLockedValue { $0.echoes.append(n) }
         }
-        socket.on(.reconnect) { [state] _, _ in state.withLockedValue { $0.resumes += 1 } }
+        socket.on(.reconnect) { [state] transport, _ in
+            state.withLockedValue {
+                $0.resumes += 1
+                if transport != $0.transport { $0.switches += 1 }
+                $0.transport = transport
+            }
+        }
         socket.on(.disconnect) { [state] in state.withLockedValue { $0.ended = true } }
     }
 
@@ -156,7 +174,8 @@ final class SoakSession: Sendable {
 
     var result: SoakResult {
         state.withLockedValue { state in
-            var result = SoakResult(sent: state.sent, received: state.echoes.count, resumes: state.resumes)
+            var result = SoakResult(
+                sent: state.sent, received: state.echoes.count, resumes: state.resumes, switches: state.switches)
             var seen = Set<Int>()
             var highest = 0
             for n in state.echoes {
@@ -191,21 +210,28 @@ final class CuttingProxy: Sendable {
     private let listener: any Channel
     private let pairs = NIOLockedValueBox<[ObjectIdentifier: (any Channel, any Channel)]>([:])
     private let cutCount = NIOLockedValueBox(0)
+    private let refusalCount = NIOLockedValueBox(0)
 
     var cuts: Int { cutCount.withLockedValue { $0 } }
+    var refusals: Int { refusalCount.withLockedValue { $0 } }
 
     private init(listener: any Channel) {
         self.listener = listener
         self.port = listener.localAddress?.port ?? 0
     }
 
-    static func start(to host: String, port: Int, group: any EventLoopGroup) throws -> CuttingProxy {
+    /// - Parameter refusing: the share of new connections closed at once.
+    static func start(to host: String, port: Int, refusing: Double, group: any EventLoopGroup) throws -> CuttingProxy {
         let proxy = NIOLockedValueBox<CuttingProxy?>(nil)
         let listener = try ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { inbound in
-                ClientBootstrap(group: inbound.eventLoop)
+                if Double.random(in: 0..<1) < refusing, let proxy = proxy.withLockedValue({ $0 }) {
+                    proxy.refusalCount.withLockedValue { $0 += 1 }
+                    return inbound.close()
+                }
+                return ClientBootstrap(group: inbound.eventLoop)
                     .connect(host: host, port: port)
                     .flatMap { outbound in
                         proxy.withLockedValue { $0 }?.add(inbound, outbound)

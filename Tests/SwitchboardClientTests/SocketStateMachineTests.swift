@@ -174,7 +174,7 @@ struct SocketStateMachineTests {
                 == .open(1, transport: "xhr-polling", sessionId: nil, acknowledged: nil))
     }
 
-    @Test("a dropped connection: close, reconnecting with backoff, re-attach with the SID, reconnect, queue flushed")
+    @Test("a dropped connection: close, reconnecting with backoff, re-attach with the SID, reconnect, queue flushed; a failed attempt tries the next transport with the same session")
     func reattach() {
         var machine = Self.machine()
         let id = Self.connected(&machine)
@@ -193,11 +193,12 @@ struct SocketStateMachineTests {
                 .close(2), .emit(.reconnecting(.milliseconds(200), 2)),
             ])
         let t2 = t1 + .milliseconds(200)
-        #expect(machine.event(.tick, now: t2) == [.open(3, transport: "websocket", sessionId: "SID", acknowledged: nil)])
+        #expect(machine.event(.tick, now: t2) == [.open(3, transport: "xhr-polling", sessionId: "SID", acknowledged: nil)])
         #expect(
             machine.event(.opened(3), now: t2) == [
-                .emit(.reconnect("websocket", 2)), .write(3, [.message("x"), .message("y")]),
+                .emit(.reconnect("xhr-polling", 2)), .write(3, [.message("x"), .message("y")]),
             ])
+        #expect(machine.transport == "xhr-polling")
         #expect(
             machine.event(.received(3, [.message("queued by the server")]), now: t2) == [
                 .emit(.message("queued by the server"))
