@@ -281,11 +281,13 @@ public struct SessionStateMachine: Sendable {
         case .waiting(let waiting, _):
             queue = waiting
         }
-        // What the client has not acknowledged is written again first (docs/protocol.md §11).
+        // What the client has not acknowledged is written again first (docs/protocol.md §11); a
+        // socket or stream of an acknowledged session always gets a first payload, `~a~` at least,
+        // so the client knows it is attached and what the session has of its messages.
         let pending = !queue.frames.isEmpty || delivery?.retained.frames.isEmpty == false
         switch style {
         case .persistent:
-            if pending { actions.append(.write(id, payload(replaying: queue))) }
+            if pending || delivery != nil { actions.append(.write(id, payload(replaying: queue))) }
             state = .open(OpenConnection(id: id, style: style, timers: timers, nextHeartbeat: timers.heartbeatInterval.map { now + $0 }))
         case .poll:
             if !pending {
@@ -370,9 +372,11 @@ public struct SessionStateMachine: Sendable {
         // The number of the message before the next one, and whether a base left a gap.
         var cursor = delivery?.received ?? 0
         var gap = false
+        var carriedMessages = false
         for frame in frames {
             switch frame {
             case .message(let message):
+                carriedMessages = true
                 cursor += 1
                 guard var delivery else {
                     messages.append(message)
@@ -396,9 +400,9 @@ public struct SessionStateMachine: Sendable {
                 cursor = n
             }
         }
-        guard !messages.isEmpty else { return [] }
-        var actions: [Action] = [.deliver(messages)]
-        if delivery != nil, case .open(let connection) = state, connection.style == .persistent {
+        var actions: [Action] = messages.isEmpty ? [] : [.deliver(messages)]
+        // Messages, new or repeated, are acknowledged at once on an open socket or stream.
+        if carriedMessages, delivery != nil, case .open(let connection) = state, connection.style == .persistent {
             actions.append(.write(connection.id, payload([])))
         }
         return actions
