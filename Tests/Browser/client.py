@@ -2,14 +2,18 @@
 
 Runs the built `switchboard` binary (path in argv[1]) with `--app echo` and the test pages of
 Tests/Browser/pages, and drives the system Chromium through Playwright. Exits non-zero on any
-failure. Optional argv[2:]: only these transports.
+failure. Optional argv[2:]: only these transports. `CUT_SEED=<n>` replays the cut suites' random
+cuts (the seed is printed); `CUT_LOG=info` shows their host's log.
 """
 import asyncio
+import collections
 import json
 import os
+import random
 import re
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 from playwright.async_api import async_playwright
@@ -49,6 +53,24 @@ async def state(page, i):
     return await page.evaluate(f"state({i})")
 
 
+def opened_connections(page, port, transport):
+    """Every request of `transport` that opens a connection (GET, WebSocket), recorded as it goes."""
+    urls = []
+    prefix = f"{port}/socket.io/{transport}"
+    page.on("request", lambda r: r.method == "GET" and prefix in r.url and urls.append(r.url))
+    page.on("websocket", lambda ws: prefix in ws.url and urls.append(ws.url))
+    return urls
+
+
+def ack_counts(urls):
+    """The `ack=<n>` of each URL (docs/protocol.md §11.1), None where it has none."""
+    counts = []
+    for url in urls:
+        values = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("ack", [])
+        counts.append(int(values[0]) if len(values) == 1 and values[0].isdigit() else None)
+    return counts
+
+
 async def open_socket(page, options):
     i = await page.evaluate(f"openSocket({json.dumps(options)})")
     await wait_for(page, f"sockets[{i}].socket.connected", what=f"socket {i} to connect with {options}")
@@ -60,11 +82,12 @@ def check(condition, message):
         raise AssertionError(message)
 
 
-async def transport_suite(browser, port, transport):
+async def transport_suite(browser, port, transport, acknowledged=True):
     page = await browser.new_page()
+    urls = opened_connections(page, port, transport)
     try:
         await page.goto(f"http://127.0.0.1:{port}/client.html")
-        options = {"transports": [transport], "rememberTransport": False}
+        options = {"transports": [transport], "rememberTransport": False, "acknowledged": acknowledged}
         a = await open_socket(page, options)
         b = await open_socket(page, options)
         sa, sb = await state(page, a), await state(page, b)
@@ -117,7 +140,11 @@ async def transport_suite(browser, port, transport):
         await wait_for(page, f"sockets[{b}].events.includes('disconnect')", timeout=away + 3000, what="disconnect")
         sb = await state(page, b)
         check(not sb["connected"] and not any(e.startswith("reconnect ") for e in sb["events"]), f"b: {sb['events']}")
-        return f"{transport}: SID, {len(expected)} echoes, broadcast, resume (r1 r2 r3 + queued q1 q2, same SID), disconnect"
+        # Acknowledged delivery asks on every connection it opens (§11.1); without it, none does.
+        counts = ack_counts(urls)
+        check(counts and all((n is not None) == acknowledged for n in counts), f"ack= on {urls}")
+        mode = f"acknowledged (ack= on all {len(counts)} connections)" if acknowledged else "classic (no ack=)"
+        return f"{transport}, {mode}: SID, {len(expected)} echoes, broadcast, resume (r1 r2 r3 + queued q1 q2, same SID), disconnect"
     finally:
         await page.close()
 
@@ -214,6 +241,151 @@ async def two_sockets_suite(browser, port, transport):
         await page.close()
 
 
+class Link:
+    """One proxied TCP connection: Chromium's side and the host's."""
+
+    def __init__(self, *writers):
+        self.writers, self.request, self.doomed, self.cut = writers, "", False, False
+
+    def close(self, abort=False):
+        self.cut = True
+        for writer in self.writers:
+            writer.transport.abort() if abort else writer.close()
+
+
+class CuttingProxy:
+    """A TCP proxy between Chromium and a host that cuts connections when told: at once (aborted
+    both ways), or in the middle of the next chunk that crosses it either way (a random prefix of
+    the chunk goes through, then both sides are closed)."""
+
+    def __init__(self, target):
+        self.target, self.links, self.cuts = target, [], collections.Counter()
+
+    async def start(self):
+        self.server = await asyncio.start_server(self.accept, "127.0.0.1", 0)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def accept(self, reader, writer):
+        try:
+            host_reader, host_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            writer.close()
+            return
+        link = Link(writer, host_writer)
+        self.links.append(link)
+        try:
+            await asyncio.gather(self.pipe(reader, host_writer, link, True), self.pipe(host_reader, writer, link, False))
+        finally:
+            self.links.remove(link)
+
+    async def pipe(self, reader, writer, link, upstream):
+        try:
+            while not link.cut:
+                data = await reader.read(65536)
+                if not data or link.cut:
+                    break
+                if upstream and data.split(b" ", 1)[0] in (b"GET", b"POST", b"HEAD", b"OPTIONS"):
+                    link.request = data.split(b"\r\n", 1)[0].decode("latin-1")
+                if link.doomed:
+                    writer.write(data[:random.randrange(len(data))])
+                    await writer.drain()
+                    self.cuts["mid-chunk " + ("up" if upstream else "down")] += 1
+                    break
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            if not link.cut:
+                link.close()
+
+    def cut(self, mid_chunk):
+        """Cuts one connection of the client (not the page's own files), picked at random."""
+        live = [link for link in self.links if "/socket.io/" in link.request and not link.cut and not link.doomed]
+        if not live:
+            return
+        link = random.choice(live)
+        if not mid_chunk:
+            self.cuts["abort"] += 1
+            return link.close(abort=True)
+        link.doomed = True
+
+        def idle():  # nothing crossed it meanwhile (a held poll, a quiet socket): cut it anyway
+            if not link.cut:
+                self.cuts["abort"] += 1
+                link.close(abort=True)
+        asyncio.get_running_loop().call_later(0.3, idle)
+
+
+CUT_CLIENT_MESSAGES, CUT_SERVER_MESSAGES, CUT_WINDOW = 120, 80, 2.6
+
+
+def order_report(got, prefix, count):
+    """Lost, duplicated and reordered among the messages `<prefix><n>` of `got`."""
+    numbers = [int(m[len(prefix):]) for m in got if isinstance(m, str) and m.startswith(prefix)]
+    lost = len(set(range(1, count + 1)) - set(numbers))
+    duplicated = len(numbers) - len(set(numbers))
+    reordered = sum(1 for x, y in zip(numbers, numbers[1:]) if y < x)
+    return numbers == list(range(1, count + 1)), lost, duplicated, reordered
+
+
+async def cut_suite(browser, host_port, transport, seed):
+    """Acknowledged delivery under cuts (docs/protocol.md §11): the page sends c1..cN to the echo,
+    the server pushes s1..sM (broadcasts of a second socket that reaches the host directly), and
+    the connections of the socket under test go through a proxy that cuts them at random moments,
+    while the test also drops its transport from the page. Every echo and every push must arrive
+    exactly once, in order, in one session."""
+    random.seed(f"{seed}-{transport}")
+    proxy = CuttingProxy(host_port)
+    port = await proxy.start()
+    page = await browser.new_page()
+    urls = opened_connections(page, port, transport)
+    try:
+        await page.goto(f"http://127.0.0.1:{port}/client.html")
+        a = await open_socket(page, {"transports": [transport], "rememberTransport": False,
+                                     "reconnectionDelay": 100, "maxReconnectionAttempts": 20})
+        b = await open_socket(page, {"transports": ["websocket"], "port": host_port, "rememberTransport": False})
+        sid = (await state(page, a))["sid"]
+        await page.evaluate(f"sendNumbered({a}, 'c', {CUT_CLIENT_MESSAGES}, 20); sendNumbered({b}, 'broadcast:s', {CUT_SERVER_MESSAGES}, 30)")
+        drops, until = 0, time.monotonic() + CUT_WINDOW
+        while time.monotonic() < until:
+            await asyncio.sleep(random.uniform(0.1, 0.35))
+            kind = random.choice(["drop", "abort", "mid-chunk"])
+            if kind == "drop":
+                drops += await page.evaluate(f"sockets[{a}].socket.connected && (sockets[{a}].socket.transport.drop(), 1) || 0")
+            else:
+                proxy.cut(mid_chunk=kind == "mid-chunk")
+        total = CUT_CLIENT_MESSAGES + CUT_SERVER_MESSAGES
+        try:
+            await wait_for(page, f"sockets[{a}].messages.length >= {total} && sockets[{a}].socket.out.length == 0",
+                           timeout=20000, what="every message")
+        except AssertionError:
+            pass  # the figures below say what is missing
+        await asyncio.sleep(0.5)  # anything that would arrive twice
+        s = await state(page, a)
+        echoes, pushes = order_report(s["messages"], "c", CUT_CLIENT_MESSAGES), order_report(s["messages"], "s", CUT_SERVER_MESSAGES)
+        cuts = sum(proxy.cuts.values()) + drops
+        resumes = sum(1 for e in s["events"] if e.startswith("reconnect "))
+        counts = ack_counts(urls)
+        figures = (f"{transport}: {CUT_CLIENT_MESSAGES} client + {CUT_SERVER_MESSAGES} server messages, {cuts} cuts "
+                   f"({drops} drop(), {', '.join(f'{n} {k}' for k, n in sorted(proxy.cuts.items()))}), {resumes} resumes, "
+                   f"{len(counts)} connections ({sum(1 for n in counts if n)} with ack > 0); "
+                   f"echoes lost/duplicated/reordered {echoes[1]}/{echoes[2]}/{echoes[3]}, "
+                   f"pushes {pushes[1]}/{pushes[2]}/{pushes[3]}")
+        check(echoes[0] and pushes[0] and len(s["messages"]) == total,
+              f"{figures} (seed {seed})\n  got {s['messages']!r}\n  events {s['events']}, connected {s['connected']}, "
+              f"received {s['received']}, acknowledged {s['acked']} + {s['unacknowledged']} waiting")
+        check(s["sid"] == sid and s["connected"], f"{figures}: one session ({sid} -> {s['sid']}), events {s['events']}")
+        check(cuts >= 5 and resumes >= 1, f"too few cuts: {figures}")
+        check(all(n is not None for n in counts), f"a connection without ack=: {urls}")
+        return figures
+    finally:
+        await page.close()
+        proxy.server.close()
+        for link in list(proxy.links):
+            link.close(abort=True)
+
+
 def check_served(port):
     url = f"http://127.0.0.1:{port}/socket.io/socket.io.js"
     with urllib.request.urlopen(url) as response:
@@ -237,6 +409,9 @@ async def run(binary, only):
     beats = [arg for t in STREAMS for arg in
              ["--transport-option", f"{t}.heartbeatInterval=300", "--transport-option", f"{t}.timeout=1500"]]
     beat, port_beat = start_echo_host(binary, *beats)
+    # The cut suites' host, with the default timers but a grace that outlasts any gap between cuts.
+    cut, port_cut = start_host(binary, "--log-level", os.environ.get("CUT_LOG", "error"), "--app", "echo", "--public", PAGES, "--option", "timeout=5000")
+    seed = int(os.environ.get("CUT_SEED") or random.randrange(1 << 30))
     failures = 0
     try:
         print(check_served(port))
@@ -244,7 +419,10 @@ async def run(binary, only):
             browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             try:
                 suites = [(f"transport {t}", transport_suite(browser, port, t)) for t in (only or TRANSPORTS)]
+                suites += [(f"cuts {t}", cut_suite(browser, port_cut, t, seed)) for t in (only or TRANSPORTS)]
                 if not only:
+                    suites += [(f"classic {t}", transport_suite(browser, port, t, acknowledged=False))
+                               for t in ["websocket", "xhr-polling"]]
                     suites += [("fallback", fallback_suite(browser, port, port_no_ws))]
                     suites += [("heartbeats", heartbeat_suite(browser, port_beat))]
                     suites += [(f"two sockets {t}", two_sockets_suite(browser, port, t)) for t in ["htmlfile", "jsonp-polling"]]
@@ -260,12 +438,12 @@ async def run(binary, only):
             finally:
                 await browser.close()
     finally:
-        for process in (host, no_ws, beat):
+        for process in (host, no_ws, beat, cut):
             process.terminate()
             process.wait()
     if failures:
         sys.exit(f"browser client: {failures} suite(s) failed")
-    print("browser client: every suite passed")
+    print(f"browser client: every suite passed (cut seed {seed})")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-/* Switchboard browser client: the Socket.IO 0.6 io.Socket for today's browsers (docs/protocol.md §8).
+/* Switchboard browser client: the Socket.IO 0.6 io.Socket for today's browsers (docs/protocol.md §8),
+ * with acknowledged delivery (§11) unless `acknowledged: false`.
  * Plain ES2017, no dependencies. The server prepends the transport table it serves
  * (io.Transport.table: names, URL shapes, timers), built from Specs/. */
 (function (global) {
@@ -13,15 +14,12 @@
   io.JSONP = io.JSONP || [];
 
   // --- framed codec (§2.1): lengths are UTF-16 units, i.e. String.length ---------------------
-  function encode(list) {
-    var out = '';
-    list.forEach(function (m) {
-      var s = m === null || m === undefined ? '' :
-        typeof m === 'object' && !Array.isArray(m) ? '~j~' + JSON.stringify(m) : String(m);
-      out += '~m~' + s.length + '~m~' + s;
-    });
-    return out;
+  function frame(m) {
+    var s = m === null || m === undefined ? '' :
+      typeof m === 'object' && !Array.isArray(m) ? '~j~' + JSON.stringify(m) : String(m);
+    return '~m~' + s.length + '~m~' + s;
   }
+  function encode(list) { return list.map(frame).join(''); }
   function decode(data) {
     var out = [], i = 0;
     while (data.startsWith('~m~', i)) {
@@ -42,14 +40,18 @@
 
   // --- transports -------------------------------------------------------------------------
   // A transport is one attempt to carry the session over one connection kind. It reports to its
-  // socket: _onPayload (data), _onOpen (a resumed connection is up), _onClose (it is gone).
+  // socket: _onConnect (the SID), _onMessage, _onOpen (a resumed connection is up), _onClose (it
+  // is gone). The socket keeps the messages to send (socket.out); a transport writes them.
   function Transport(socket, type, sessionid) {
     this.socket = socket;
     this.type = type;
     this.sessionid = sessionid || null;
     this.spec = table[type] || {};
     this.closed = false;
-    this.outbox = [];
+    this.echoes = [];      // heartbeat echoes for the next write
+    this.written = 0;      // the number of the last message this connection has carried
+    this.acking = false;   // messages arrived on a socket or stream: acknowledge them (§11)
+    this.heard = 0;        // the highest `~a~<n>` that came over this connection
     this.posting = false;
   }
   Transport.table = table;
@@ -64,23 +66,37 @@
     (this.spec.segments || ['sid']).forEach(function (segment) {
       url += '/' + (segment === 'sid' ? self.sessionid || '' : segment === 'index' ? self.index : stamp());
     });
-    return url.replace(/\/+$/, '');
+    // Acknowledged delivery: how many of the server's messages this session has (§11.1).
+    return url.replace(/\/+$/, '') + (this.socket.ack ? '?ack=' + this.socket.received : '');
   };
+  // In acknowledged mode (§11.2) `~a~<n>` releases what the server has, `~b~<n>` numbers the
+  // messages after it from n + 1, and a message the socket already has is dropped.
   Transport.prototype.onData = function (payload) {
     if (this.closed) return;
     this.alive();
-    var self = this;
+    var self = this, s = this.socket, number = s.received, gap = false;
     decode(payload).forEach(function (m) {
-      if (self.closed) return;
-      if (!self.sessionid) { self.sessionid = m; self.socket._onConnect(self); return; }
-      if (m.startsWith('~h~')) { self.write(encode([m])); return; }
+      if (self.closed || gap) return;
+      if (!self.sessionid) { self.sessionid = m; s._onConnect(self); return; }
+      if (m.startsWith('~h~')) { self.echoes.push(m); return; }
+      if (s.ack) {
+        var control = /^~([ab])~(\d+)$/.exec(m);
+        if (control && control[1] === 'a') { self.heard = Math.max(self.heard, Number(control[2])); s.release(self.heard); return; }
+        if (control) { number = Number(control[2]); return; }
+        self.acking = !self.polls;  // a poll acknowledges with the next poll's ack=<n>
+        if (++number <= s.received) return;
+        if (number > s.received + 1) { gap = true; return; }
+        s.received = number;
+      }
       if (m.startsWith('~j~')) {
         try { m = JSON.parse(m.slice(3)); } catch (e) { m = null; }
         // Only an object is a JSON message: anything else is a bad frame, never delivered (§2.1).
         if (m === null || typeof m !== 'object' || Array.isArray(m)) { console.warn('socket.io: bad ~j~ frame dropped'); return; }
       }
-      self.socket._onMessage(m);
+      s._onMessage(m);
     });
+    if (gap) return this.drop();  // never from a correct server; the next connection's ack=<n> resyncs
+    this.flush();
   };
   // Streams carry a heartbeat at least every heartbeatInterval: silence beyond interval + timeout is a drop.
   Transport.prototype.alive = function () {
@@ -99,33 +115,51 @@
   Transport.prototype.close = function () { this.closed = true; clearTimeout(this.stall); this.kill(); };
   // The connection goes away as if the network dropped it (tests use this).
   Transport.prototype.drop = function () { this.kill(); this.onClose(); };
-  // HTTP transports: one POST at a time, `data=<payload>` form-encoded (§3).
-  Transport.prototype.write = function (payload) {
-    if (this.closed) { this.socket.queue.push(payload); return; }
-    this.outbox.push(payload);
-    this.flush();
+  // Writes what is due: heartbeat echoes, then in acknowledged mode `~a~<received>` and `~b~<base>`
+  // before the messages this connection has not carried yet (§11.2). Without acknowledged delivery
+  // a message is forgotten once written, as in the original (§1).
+  Transport.prototype.flush = function () {
+    var s = this.socket;
+    if (this.closed || !this.sessionid || !this.writable()) return;
+    var from = Math.max(this.written, s.acked), frames = s.out.slice(from - s.acked);
+    if (!frames.length && !this.echoes.length && !this.acking) return;
+    var control = (s.ack ? ['~a~' + s.received] : []).concat(this.echoes, s.ack && frames.length ? ['~b~' + from] : []);
+    this.echoes = [];
+    this.acking = false;
+    this.written = from + frames.length;
+    if (!s.ack) s.release(this.written);
+    this.carry(encode(control) + frames.join(''), frames);
+  };
+  // HTTP transports: one POST at a time, `data=<payload>` form-encoded (§3). Its `ok` acknowledges
+  // the messages it carried (§11.2); when it fails the connection counts as dropped.
+  Transport.prototype.writable = function () { return !this.posting; };
+  Transport.prototype.carry = function (payload, frames) {
+    var self = this, s = this.socket, top = this.written;
+    this.posting = true;
+    this.post(payload).then(function (r) {
+      if (!r.ok && r.type !== 'opaque') throw new Error(r.status);
+      self.posting = false;
+      if (s.ack && s.transport && s.transport.sessionid === self.sessionid) s.release(top);
+      if (s.ack && frames.length && !self.polls) self.expect(top);
+      self.flush();
+    }).catch(function () {
+      self.posting = false;
+      if (!s.ack && !self.closed) { s.out = frames.concat(s.out); s.acked -= frames.length; }  // sent again, as before
+      self.drop();
+    });
+  };
+  // A stream whose POSTed messages arrived expects the server's `~a~` for them on the stream at
+  // once (§11.2); none within half the grace means the stream is gone (a cut stream in an iframe
+  // shows no other sign), and it is dropped in time to resume the session.
+  Transport.prototype.expect = function (top) {
+    var self = this;
+    setTimeout(function () { if (!self.closed && self.heard < top) self.drop(); }, (this.spec.closeTimeout || 8000) / 2);
   };
   Transport.prototype.post = function (payload) {
     return fetch(this.base() + '/' + this.sessionid + '/send', {
       method: 'POST', mode: this.noCors ? 'no-cors' : 'cors', credentials: 'include',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: 'data=' + encodeURIComponent(payload)
-    });
-  };
-  Transport.prototype.flush = function () {
-    var self = this;
-    if (this.posting || !this.outbox.length || !this.sessionid) return;
-    var payload = this.outbox.join('');
-    this.outbox = [];
-    this.posting = true;
-    this.post(payload).then(function (r) {
-      if (!r.ok && r.type !== 'opaque') throw new Error(r.status);
-      self.posting = false;
-      self.flush();
-    }).catch(function () {
-      self.posting = false;
-      self.outbox.unshift(payload);
-      self.drop();
     });
   };
 
@@ -139,9 +173,8 @@
     ws.onmessage = function (e) { self.onData(e.data); };
     ws.onclose = function () { self.onClose(); };
   };
-  WS.prototype.write = function (payload) {
-    if (this.closed || this.ws.readyState !== 1) this.socket.queue.push(payload); else this.ws.send(payload);
-  };
+  WS.prototype.writable = function () { return this.ws.readyState === 1; };
+  WS.prototype.carry = function (payload) { this.ws.send(payload); };
   WS.prototype.kill = function () {
     var ws = this.ws;
     if (ws) { ws.onopen = ws.onmessage = ws.onclose = null; try { ws.close(); } catch (e) { /* gone */ } }
@@ -236,7 +269,10 @@
   // xhr-polling: one GET at a time; each answer is one payload.
   function Polling(socket, type, sid) { Transport.call(this, socket, type, sid); }
   Polling.prototype = Object.create(Transport.prototype);
-  Polling.prototype.open = function () { this.poll(); };
+  Polling.prototype.polls = true;
+  // Resumed with acknowledged delivery, it counts as open at once (the HEAD found the session):
+  // what waits to be sent need not wait for the server to have something to say.
+  Polling.prototype.open = function () { this.poll(); if (this.sessionid && this.socket.ack) this.opened(); };
   Polling.prototype.poll = function () {
     var self = this;
     this.abort = new AbortController();
@@ -302,14 +338,18 @@
       tryTransportsOnConnectTimeout: true,
       reconnect: true,
       reconnectionDelay: 500,
-      maxReconnectionAttempts: 10
+      maxReconnectionAttempts: 10,
+      acknowledged: true
     };
     Object.assign(o, options || {});
     if (!o.port) o.port = loc.port || (o.secure ? 443 : 80);
     this.host = host || loc.hostname;
     this.connected = this.connecting = this.reconnecting = false;
     this.transport = null;
-    this.queue = [];
+    // Acknowledged delivery (§11): out holds the messages (frames) not yet acknowledged, numbered
+    // from acked + 1 (without it: not yet written); received counts the server's messages.
+    this.out = [];
+    this.acked = this.received = 0;
     this.late = [];
     this.events = {};
     this.attempts = 0;
@@ -342,6 +382,8 @@
       list.unshift(decodeURIComponent(remembered[1]));
     }
     this.candidates = list.filter(function (t) { return kinds[t] && kinds[t].check(); });
+    this.ack = o.acknowledged !== false;
+    this.acked = this.received = 0;  // a new session: what waits in out is numbered from 1
     this.connecting = true;
     this.next();
     return this;
@@ -371,7 +413,7 @@
     this.connecting = false;
     if (this.options.rememberTransport && doc) doc.cookie = 'socketio=' + encodeURIComponent(t.type) + '; path=/';
     this.emit('connect');
-    this.flushQueue();
+    t.flush();
   };
   Socket.prototype._onOpen = function (t) {
     if (t !== this.transport || !this.reconnecting) return;
@@ -382,9 +424,14 @@
     late.forEach(function (payload) { t.onData(payload); });
     this.emit('reconnect', t.type, this.attempts);
     this.attempts = 0;
-    this.flushQueue();
+    t.flush();
   };
   Socket.prototype._onMessage = function (m) { this.emit('message', m); };
+  // The server has messages 1 … n: they are not sent again.
+  Socket.prototype.release = function (n) {
+    n = Math.min(n, this.acked + this.out.length);
+    if (n > this.acked) { this.out.splice(0, n - this.acked); this.acked = n; }
+  };
   Socket.prototype._onLate = function (sid, payload) {
     var t = this.transport;
     if (!t || t.sessionid !== sid || !(this.connected || this.reconnecting)) return;
@@ -392,8 +439,6 @@
   };
   Socket.prototype._onClose = function (t) {
     if (t !== this.transport) return;
-    this.queue = t.outbox.concat(this.queue);
-    t.outbox = [];
     if (this.connecting) return this.next();  // not connected yet: the next transport, at once
     var was = this.connected;
     this.connected = false;
@@ -431,7 +476,8 @@
     this.connected = this.connecting = this.reconnecting = false;
     this.attempts = 0;
     if (this.transport) this.transport.close();
-    this.queue = [];
+    this.out = [];
+    this.acked = this.received = 0;
     this.late = [];
     if (was) this.emit('disconnect');
   };
@@ -439,17 +485,11 @@
     if (this.connected || this.connecting || this.reconnecting) this.end();
     return this;
   };
+  // Messages sent while not connected wait, and leave as one payload on the next connection.
   Socket.prototype.send = function (data) {
-    var payload = encode(Array.isArray(data) ? data : [data]);
-    if (this.connected) this.transport.write(payload); else this.queue.push(payload);
+    this.out.push(...(Array.isArray(data) ? data : [data]).map(frame));
+    if (this.connected) this.transport.flush();
     return this;
-  };
-  // Messages sent while not connected leave as one payload.
-  Socket.prototype.flushQueue = function () {
-    if (!this.queue.length) return;
-    var payload = this.queue.join('');
-    this.queue = [];
-    this.transport.write(payload);
   };
 
   io.Socket = Socket;

@@ -18,8 +18,17 @@ window.state = function (i) {
   var r = window.sockets[i], s = r.socket;
   return {
     connected: s.connected, type: s.transport && s.transport.type, sid: s.transport && s.transport.sessionid,
-    events: r.events, messages: r.messages, connectedAfter: r.connectedAfter
+    events: r.events, messages: r.messages, connectedAfter: r.connectedAfter,
+    received: s.received, acked: s.acked, unacknowledged: s.out.length, sent: r.sent
   };
+};
+// Sends <prefix>1 … <prefix><count>, one every `every` ms (record.sent counts them).
+window.sendNumbered = function (i, prefix, count, every) {
+  var r = window.sockets[i], timer = setInterval(function () {
+    r.socket.send(prefix + (r.sent + 1));
+    if (++r.sent === count) clearInterval(timer);
+  }, every);
+  r.sent = 0;
 };
 // A transport that never answers (the connectTimeout path), registered like the built-in kinds.
 window.addHangingTransport = function () {
