@@ -30,7 +30,8 @@ public struct Hixie76FrameReader: Sendable {
         case close
         /// A frame type other than text or close.
         case unknownType(UInt8)
-        /// A text frame that has gone past `maxFrameSize` bytes without its end.
+        /// A text frame longer than `maxFrameSize` bytes (its two framing bytes included), whether
+        /// it arrived whole or its end is still missing.
         case tooLarge
     }
 
@@ -64,8 +65,9 @@ public struct Hixie76FrameReader: Sendable {
         guard let type = unread.first else { return nil }
         switch type {
         case Hixie76.frameStart:
-            guard let end = unread.dropFirst().firstIndex(of: Hixie76.frameEnd) else {
-                return unread.count > maxFrameSize ? .tooLarge : nil
+            // The end must come within maxFrameSize bytes, however the bytes were cut into reads.
+            guard let end = unread.prefix(maxFrameSize).dropFirst().firstIndex(of: Hixie76.frameEnd) else {
+                return unread.count >= maxFrameSize ? .tooLarge : nil
             }
             let text = String(decoding: unread[(unread.startIndex + 1)..<end], as: UTF8.self)
             queue.consume(end + 1 - unread.startIndex)

@@ -59,4 +59,23 @@ struct Hixie76Tests {
         large.append([0x00] + Array("abcd".utf8))
         #expect(large.next() == .tooLarge)
     }
+
+    @Test("the frame size limit holds however the bytes arrive (found by fuzz-hixie76)")
+    func frameSizeLimit() {
+        // maxFrameSize counts the frame's two framing bytes: "ab" fits in 4, "abc" does not.
+        var whole = Hixie76FrameReader(maxFrameSize: 4)
+        whole.append(Hixie76.frame("ab") + Hixie76.frame("abc"))
+        #expect(whole.next() == .text("ab"))
+        #expect(whole.next() == .tooLarge, "a complete frame above the limit, in one read")
+
+        var pieces = Hixie76FrameReader(maxFrameSize: 4)
+        pieces.append([0x00] + Array("abc".utf8))
+        #expect(pieces.next() == .tooLarge, "4 bytes without the end: the frame is at least 5")
+
+        var short = Hixie76FrameReader(maxFrameSize: 4)
+        short.append([0x00] + Array("ab".utf8))
+        #expect(short.next() == nil)
+        short.append([0xFF])
+        #expect(short.next() == .text("ab"))
+    }
 }
