@@ -10,6 +10,8 @@ public enum RFC6455 {
     public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
     /// The close code of a normal closure.
     public static let normalClosure: UInt16 = 1000
+    /// The close code of a protocol error.
+    public static let protocolError: UInt16 = 1002
     /// The code that stands for "no code was given"; never sent.
     public static let noStatusReceived: UInt16 = 1005
 
@@ -30,10 +32,20 @@ public enum RFC6455 {
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
     }
 
-    /// The code to answer a close frame with (§5.5.1): the peer's code, or a normal closure when it
-    /// gave none (`nil`, or 1005).
+    /// The code to answer a close frame with (§5.5.1): the peer's code, a normal closure when it
+    /// gave none (`nil`, or 1005), or a protocol error when its code is one no endpoint may send.
     public static func closeReply(to code: UInt16?) -> UInt16 {
         guard let code, code != noStatusReceived else { return normalClosure }
-        return code
+        return maySend(code) ? code : protocolError
+    }
+
+    /// Whether an endpoint may put `code` in a close frame (§7.4.1, §7.4.2, and the codes IANA
+    /// registered since, up to 1014): not below 1000, not 1004–1006 or 1015, not the reserved
+    /// 1016–2999, not from 5000.
+    public static func maySend(_ code: UInt16) -> Bool {
+        switch code {
+        case 1000...1003, 1007...1014, 3000...4999: return true
+        default: return false
+        }
     }
 }

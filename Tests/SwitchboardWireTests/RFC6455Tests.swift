@@ -25,6 +25,16 @@ struct RFC6455Tests {
         #expect(RFC6455.closeReply(to: nil) == 1000)
         #expect(RFC6455.closeReply(to: 1005) == 1000)
         #expect(RFC6455.closeReply(to: 1001) == 1001)
+        #expect(RFC6455.closeReply(to: 1011) == 1011)
+        #expect(RFC6455.closeReply(to: 3000) == 3000)
+        #expect(RFC6455.closeReply(to: 4999) == 4999)
+    }
+
+    @Test("a close code no endpoint may send is answered with 1002, never echoed (found by fuzz-websocket)")
+    func closeReplyToForbiddenCodes() {
+        for code: UInt16 in [0, 999, 1004, 1006, 1015, 1016, 2999, 5000, 65535] {
+            #expect(RFC6455.closeReply(to: code) == 1002, "close code \(code)")
+        }
     }
 
     @Test("base64: padded standard alphabet, or URL-safe without padding")
