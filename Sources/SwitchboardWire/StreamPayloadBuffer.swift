@@ -37,10 +37,15 @@ public struct StreamPayloadBuffer: Sendable {
         while queue.count > 0 {
             switch reader.read(queue.unread, complete: false) {
             case .payload(let payload, let consumed):
+                // The limit holds however the bytes arrive: a write that came whole is no exception.
+                guard consumed <= maxPayloadSize else {
+                    return .failure(UnreadableStream("a write larger than \(maxPayloadSize) bytes"))
+                }
                 payloads.append(payload)
                 queue.consume(consumed)
             case .needMore:
-                if queue.count > maxPayloadSize {
+                // The write is at least one byte longer than what has arrived of it.
+                if queue.count >= maxPayloadSize {
                     return .failure(UnreadableStream("a write larger than \(maxPayloadSize) bytes"))
                 }
                 queue.compact()

@@ -57,4 +57,16 @@ struct PayloadWrapperTests {
             try big.append(Array("id: a.1\ndata: \"0123456789ABCDEF".utf8)).get()
         }
     }
+
+    @Test("the write limit holds whether a write arrives whole or in pieces (found by fuzz-wrapped-payload)")
+    func writeLimit() throws {
+        let write = Array(Self.serverEvents.wrap(payload: "~m~5~m~hello", sessionId: "S", sequence: 1).utf8)
+        var whole = StreamPayloadBuffer(reader: WrappedPayloadReader(Self.serverEvents), maxPayloadSize: write.count - 1)
+        #expect(throws: UnreadableStream("a write larger than \(write.count - 1) bytes")) { try whole.append(write).get() }
+        var pieces = StreamPayloadBuffer(reader: WrappedPayloadReader(Self.serverEvents), maxPayloadSize: write.count - 1)
+        #expect(throws: UnreadableStream.self) { try pieces.append(write.dropLast()).get() }
+        var fits = StreamPayloadBuffer(reader: WrappedPayloadReader(Self.serverEvents), maxPayloadSize: write.count)
+        #expect(try fits.append(write.dropLast()).get() == [])
+        #expect(try fits.append(write.suffix(1)).get() == ["~m~5~m~hello"])
+    }
 }
