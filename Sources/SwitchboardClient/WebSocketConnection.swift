@@ -338,8 +338,8 @@ final class RFC6455FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
     let report: @Sendable (ConnectionReport) -> Void
     var context: ChannelHandlerContext?
     private let logger: Logger
-    private var closing = false
-    private var failed = false
+    /// The frame rules and the closing handshake.
+    private var endpoint = RFC6455Endpoint()
 
     init(logger: Logger, report: @escaping @Sendable (ConnectionReport) -> Void) {
         self.logger = logger
@@ -347,51 +347,37 @@ final class RFC6455FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !failed else { return }
-        switch RFC6455Frames.message(of: unwrapInboundIn(data)) {
-        case .failure(let failure):
-            fail(failure, context: context)
-        case .success(.text(let text)):
-            report(.payload(text))
-        case .success(.binary):
-            fail(RFC6455.Failure(RFC6455.unsupportedData, "binary message"), context: context)
-        case .success(.ping(let payload)):
-            context.writeAndFlush(
-                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: payload)),
-                promise: nil)
-        case .success(.pong):
-            break
-        case .success(.close(let code)):
-            guard !closing else { return context.close(promise: nil) }
-            close(WebSocketErrorCode(codeNumber: Int(RFC6455.closeReply(to: code))), context: context)
-        }
+        perform(endpoint.read(unwrapInboundIn(data)), context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let failure = RFC6455Frames.failure(for: error) else { return context.close(promise: nil) }
-        fail(failure, context: context)
+        perform(endpoint.fail(failure), context: context)
     }
 
-    /// Fails the connection (RFC 6455 §7.1.7): a close frame with the failure's code, then the TCP close.
-    private func fail(_ failure: RFC6455.Failure, context: ChannelHandlerContext) {
-        guard !failed else { return }
-        failed = true
-        logger.warning("WebSocket connection to the server failed: \(failure)")
-        close(WebSocketErrorCode(codeNumber: Int(failure.code)), context: context)
-    }
-
-    private func close(_ code: WebSocketErrorCode, context: ChannelHandlerContext) {
-        guard !closing else { return }
-        closing = true
-        var data = context.channel.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: code)
-        context.writeAndFlush(
-            wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data))
-        ).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+    private func perform(_ action: RFC6455Endpoint.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .deliver(let text):
+            report(.payload(text))
+        case .pong(let data):
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: data)), promise: nil)
+        case .sendClose(let code, let failure):
+            if let failure { logger.warning("WebSocket connection to the server failed: \(failure)") }
+            var data = context.channel.allocator.buffer(capacity: 2)
+            data.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(code)))
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: data))
+            ).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+        case .closeConnection:
+            context.close(promise: nil)
+        case .none:
+            break
+        }
     }
 
     func writeText(_ payload: String) {
-        guard let context, !closing else { return }
+        guard let context, !endpoint.closing else { return }
         let frame = WebSocketFrame(
             fin: true, opcode: .text, maskKey: .random(), data: context.channel.allocator.buffer(string: payload))
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
@@ -399,7 +385,7 @@ final class RFC6455FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
 
     func sendClose() {
         guard let context else { return }
-        close(.normalClosure, context: context)
+        perform(endpoint.close(RFC6455.normalClosure), context: context)
     }
 }
 

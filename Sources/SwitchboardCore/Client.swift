@@ -157,9 +157,12 @@ public final class Client: @unchecked Sendable {
     }
 
     /// A payload arrived from the client. It is decoded at once (the result tells whether it was
-    /// valid) and its frames are handled on the session's loop, in order.
+    /// valid) and its frames are handled on the session's loop, in order. A payload that decodes
+    /// may still be refused whole by the session (acknowledged delivery, docs/protocol.md §11.2):
+    /// `verdict`, when given, is then called on the session's loop with why, or with nil once the
+    /// payload was taken (not called when the payload did not decode).
     @discardableResult
-    public func receive(payload: String) -> DecodedPayload {
+    public func receive(payload: String, verdict: (@Sendable (_ refusal: String?) -> Void)? = nil) -> DecodedPayload {
         let decoded =
             acknowledgedMode.load(ordering: .relaxed)
             ? listener.codec.decodeAcknowledged(payload) ?? listener.codec.decode(payload) : listener.codec.decode(payload)
@@ -169,7 +172,17 @@ public final class Client: @unchecked Sendable {
         }
         if !decoded.frames.isEmpty {
             let frames = decoded.frames
-            onLoop { $0.perform($0.machine.receive(frames, now: $0.eventLoop.now)) }
+            onLoop { session in
+                if let refusal = session.machine.refusal(of: frames) {
+                    session.log(.warning, "payload refused: \(refusal)")
+                    verdict?(refusal)
+                    return
+                }
+                session.perform(session.machine.receive(frames, now: session.eventLoop.now))
+                verdict?(nil)
+            }
+        } else if decoded.problem == nil {
+            verdict?(nil)
         }
         return decoded
     }

@@ -101,3 +101,64 @@ final class RFC6455FrameChecker: ChannelInboundHandler {
         }
     }
 }
+
+/// One end of an RFC 6455 connection after the handshake, the same at both ends: what to do with
+/// each whole frame from ``RFC6455Frames/inboundHandlers(maxMessageSize:sender:)``, when to fail
+/// the connection and how the closing handshake goes (RFC 6455 §5.5, §7.1.7; docs/protocol.md
+/// §9.3). Pure: the server's and the client's handlers carry its actions out.
+public struct RFC6455Endpoint {
+    public enum Action: Equatable {
+        /// A text message for the session.
+        case deliver(String)
+        /// Answer a ping with a pong carrying its data.
+        case pong(ByteBuffer)
+        /// Write a close frame with `code`, then close the connection; `failure` says why the
+        /// connection failed (to log), nil for a normal closing handshake.
+        case sendClose(code: UInt16, failure: RFC6455.Failure?)
+        /// The peer answered our close frame: close the connection.
+        case closeConnection
+        case none
+    }
+
+    /// Whether this end sent its close frame: it sends nothing more, pongs included.
+    public private(set) var closing = false
+    /// Whether the connection failed: nothing more is read.
+    private var failed = false
+
+    public init() {}
+
+    /// What to do with a whole frame. After this end's close frame only the peer's close is read
+    /// (§5.5.1), even from the rest of the same read; after a failure nothing is.
+    public mutating func read(_ frame: WebSocketFrame) -> Action {
+        guard !failed else { return .none }
+        let message = RFC6455Frames.message(of: frame)
+        if closing {
+            if case .success(.close) = message { return .closeConnection }
+            return .none
+        }
+        switch message {
+        case .failure(let failure): return fail(failure)
+        case .success(.text(let text)): return .deliver(text)
+        case .success(.binary): return fail(RFC6455.Failure(RFC6455.unsupportedData, "binary message"))
+        case .success(.ping(let data)): return .pong(data)
+        case .success(.pong): return .none
+        case .success(.close(let code)): return close(RFC6455.closeReply(to: code))
+        }
+    }
+
+    /// Fails the connection (§7.1.7) with the failure's code, unless it already failed or closes.
+    public mutating func fail(_ failure: RFC6455.Failure) -> Action {
+        guard !failed else { return .none }
+        failed = true
+        guard !closing else { return .none }
+        closing = true
+        return .sendClose(code: failure.code, failure: failure)
+    }
+
+    /// Starts the closing handshake with `code`, unless this end already closes.
+    public mutating func close(_ code: UInt16) -> Action {
+        guard !closing else { return .none }
+        closing = true
+        return .sendClose(code: code, failure: nil)
+    }
+}

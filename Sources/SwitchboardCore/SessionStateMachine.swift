@@ -363,15 +363,40 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
+    /// Why a payload from the client must be refused whole in acknowledged mode (docs/protocol.md
+    /// §11.2): a base beyond the messages received would leave a gap, and an acknowledgement beyond
+    /// the messages written acknowledges what was never sent. Nil when the payload may be taken.
+    public func refusal(of frames: [InboundFrame]) -> String? {
+        guard let delivery else { return nil }
+        let written = delivery.acked + delivery.retained.frames.count
+        var received = delivery.received
+        var cursor = received
+        for frame in frames {
+            switch frame {
+            case .base(let n):
+                guard n <= received else { return "base \(n) beyond the \(received) messages received" }
+                cursor = n
+            case .message:
+                cursor += 1
+                received = max(received, cursor)
+            case .acknowledge(let n):
+                guard n <= written else { return "acknowledgement of \(n) messages, \(written) written" }
+            case .heartbeat:
+                break
+            }
+        }
+        return nil
+    }
+
     /// Frames arrived from the client; heartbeat echoes are matched, messages are delivered in order.
     /// In acknowledged mode (docs/protocol.md §11) messages the session already has are dropped,
-    /// `~a~` releases what the client has, and an open socket or stream is told what arrived.
+    /// `~a~` releases what the client has, and an open socket or stream is told what arrived; a
+    /// payload with a ``refusal(of:)`` changes nothing.
     public mutating func receive(_ frames: [InboundFrame], now: NIODeadline) -> [Action] {
-        guard isConnected else { return [] }
+        guard isConnected, refusal(of: frames) == nil else { return [] }
         var messages: [Message] = []
-        // The number of the message before the next one, and whether a base left a gap.
+        // The number of the message before the next one.
         var cursor = delivery?.received ?? 0
-        var gap = false
         var carriedMessages = false
         for frame in frames {
             switch frame {
@@ -382,7 +407,7 @@ public struct SessionStateMachine: Sendable {
                     messages.append(message)
                     continue
                 }
-                if !gap, cursor > delivery.received {
+                if cursor > delivery.received {
                     delivery.received = cursor
                     self.delivery = delivery
                     messages.append(message)
@@ -396,7 +421,6 @@ public struct SessionStateMachine: Sendable {
             case .acknowledge(let n):
                 delivery?.acknowledge(n)
             case .base(let n):
-                gap = n > (delivery?.received ?? 0)
                 cursor = n
             }
         }

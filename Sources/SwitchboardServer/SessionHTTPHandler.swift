@@ -186,11 +186,23 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .failure(let refusal):
             refuse(refusal, request.head, context: context)
         case .success(let payload):
-            let decoded = session.receive(payload: payload)
-            if decoded.frames.isEmpty, decoded.problem != nil {
-                return refuse(.init(status: .badRequest, reason: "undecodable payload", close: false, headers: request.cors), request.head, context: context)
+            // Answered once the session has taken the payload (the `ok` acknowledges it, §11.2);
+            // NIO's pipelining assistance holds the next request of this connection until then.
+            let answer = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let decoded = session.receive(payload: payload) { refusal in
+                answer.eventLoop.runOnLoop {
+                    let (handler, context) = answer.value
+                    guard handler.context != nil else { return }
+                    if let refusal {
+                        handler.refuse(.init(status: .badRequest, reason: "payload refused: \(refusal)", close: false, headers: request.cors), request.head, context: context)
+                    } else {
+                        handler.respond(context, request.head, .ok, headers: request.cors, body: "ok")
+                    }
+                }
             }
-            respond(context, request.head, .ok, headers: request.cors, body: "ok")
+            if decoded.problem != nil {
+                refuse(.init(status: .badRequest, reason: "undecodable payload", close: false, headers: request.cors), request.head, context: context)
+            }
         }
     }
 

@@ -26,7 +26,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     typealias OutboundOut = ByteBuffer
 
     let transportName: String
-    private let session: Client
+    let session: Client
     private let responseHead: String
     private let keys: (UInt32, UInt32)
     private var reader: Hixie76FrameReader
@@ -35,7 +35,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     private(set) var connectionID: ConnectionID?
     /// The upgrade request's URI, for its `ack=<n>` (docs/protocol.md §11).
     private let requestURI: String
-    private(set) var context: ChannelHandlerContext?
+    var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
 
     init(transportName: String, session: Client, request: HTTPRequestHead, keys: (UInt32, UInt32), maxFrameSize: Int) {
@@ -51,17 +51,6 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
         self.context = context
         self.eventLoop = context.eventLoop
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: responseHead)), promise: nil)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if let connectionID { session.writabilityChanged(connectionID, isWritable: context.channel.isWritable) }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if let connectionID { session.detach(connectionID) }
-        self.context = nil
-        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -80,8 +69,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
         while !closing, let frame = reader.next() {
             switch frame {
             case .text(let text):
-                // A payload that does not decode is refused whole (docs/protocol.md §2.1).
-                if let problem = session.receive(payload: text).problem { refuse("bad payload: \(problem)", context) }
+                receive(text, session: session, context: context)
             case .close:
                 // The closing handshake: 0xFF 0x00, answered the same way.
                 closeConnection(context)
@@ -93,6 +81,10 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
                 refuse("text frame that is not UTF-8", context)
             }
         }
+    }
+
+    func refusePayload(_ reason: String, context: ChannelHandlerContext) {
+        refuse(reason, context)
     }
 
     private func refuse(_ reason: String, _ context: ChannelHandlerContext) {

@@ -5,7 +5,11 @@ import SwitchboardCore
 /// the session's loop; this hops to the channel's loop and writes frames there.
 protocol SocketSessionConnection: SessionConnection, AnyObject {
     /// The handler's context while it is in the pipeline; touched on the channel's loop only.
-    var context: ChannelHandlerContext? { get }
+    var context: ChannelHandlerContext? { get set }
+    /// The session this socket carries.
+    var session: Client { get }
+    /// The socket's id in the session, once attached.
+    var connectionID: ConnectionID? { get }
     /// The channel's loop, set when the handler is added.
     var eventLoop: (any EventLoop)? { get }
     /// Whether a close has begun (nothing more is written).
@@ -16,6 +20,23 @@ protocol SocketSessionConnection: SessionConnection, AnyObject {
     func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext)
     /// Starts the close handshake; `rejected` when the session was over before the socket came.
     func closeSocket(context: ChannelHandlerContext, rejected: Bool)
+    /// Fails the connection because of a payload the session refused (why is `reason`).
+    func refusePayload(_ reason: String, context: ChannelHandlerContext)
+}
+
+extension SocketSessionConnection where Self: ChannelInboundHandler {
+    /// Tells the session when the socket stops or starts taking writes (bounded buffers, docs/protocol.md §5).
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let connectionID { session.writabilityChanged(connectionID, isWritable: context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// The socket is gone: the session detaches it (and starts its grace, §5).
+    func channelInactive(context: ChannelHandlerContext) {
+        if let connectionID { session.detach(connectionID) }
+        self.context = nil
+        context.fireChannelInactive()
+    }
 }
 
 extension SocketSessionConnection {
@@ -45,5 +66,15 @@ extension SocketSessionConnection {
 
     func reject() {
         onChannelLoop { handler, context in handler.closeSocket(context: context, rejected: true) }
+    }
+
+    /// Hands a payload from the client to `session`. One refused whole, because it does not
+    /// decode (docs/protocol.md §2.1) or the session cannot take it (§11.2), fails the connection.
+    func receive(_ payload: String, session: Client, context: ChannelHandlerContext) {
+        let decoded = session.receive(payload: payload) { [self] refusal in
+            guard let refusal else { return }
+            onChannelLoop { handler, context in handler.refusePayload("payload refused: \(refusal)", context: context) }
+        }
+        if let problem = decoded.problem { refusePayload("bad payload: \(problem)", context: context) }
     }
 }

@@ -42,12 +42,12 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     typealias OutboundOut = WebSocketFrame
 
     let transportName: String
-    private let session: Client
-    private(set) var context: ChannelHandlerContext?
+    let session: Client
+    var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
-    private(set) var closing = false
-    /// Whether the connection failed (a bad frame or message); nothing more is read.
-    private var failed = false
+    /// The frame rules and the closing handshake.
+    private var endpoint = RFC6455Endpoint()
+    var closing: Bool { endpoint.closing }
     private(set) var connectionID: ConnectionID?
     private let acknowledged: Int?
 
@@ -64,63 +64,36 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
         connectionID = session.attach(self, style: .persistent, acknowledged: acknowledged)
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if let connectionID { session.writabilityChanged(connectionID, isWritable: context.channel.isWritable) }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if let connectionID { session.detach(connectionID) }
-        self.context = nil
-        context.fireChannelInactive()
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !failed else { return }
-        switch RFC6455Frames.message(of: unwrapInboundIn(data)) {
-        case .failure(let failure):
-            fail(failure, context: context)
-        case .success(.text(let text)):
-            // A payload that does not decode is refused whole, like text that is not UTF-8.
-            if let problem = session.receive(payload: text).problem {
-                fail(RFC6455.Failure(RFC6455.invalidPayloadData, "bad payload: \(problem)"), context: context)
-            }
-        case .success(.binary):
-            fail(RFC6455.Failure(RFC6455.unsupportedData, "binary message"), context: context)
-        case .success(.ping(let payload)):
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
-        case .success(.pong):
-            break
-        case .success(.close(let code)):
-            guard !closing else { return context.close(promise: nil) }
-            closeWith(WebSocketErrorCode(codeNumber: Int(RFC6455.closeReply(to: code))), context: context)
-        }
+        perform(endpoint.read(unwrapInboundIn(data)), context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let failure = RFC6455Frames.failure(for: error) {
-            fail(failure, context: context)
+            perform(endpoint.fail(failure), context: context)
         } else {
             context.fireErrorCaught(error)
         }
     }
 
-    /// Fails the WebSocket connection (RFC 6455 §7.1.7): logs why, sends a close frame with the
-    /// failure's code and closes; nothing the client sends after it is read.
-    private func fail(_ failure: RFC6455.Failure, context: ChannelHandlerContext) {
-        guard !failed else { return }
-        failed = true
-        session.listener.logger.warning("WebSocket connection failed: \(failure)", metadata: ["sid": "\(session.sessionId)"])
-        closeWith(WebSocketErrorCode(codeNumber: Int(failure.code)), context: context)
-    }
-
-    /// Sends a close frame with `code` and closes the connection once it is written.
-    private func closeWith(_ code: WebSocketErrorCode, context: ChannelHandlerContext) {
-        guard !closing else { return }
-        closing = true
-        var data = context.channel.allocator.buffer(capacity: 2)
-        data.write(webSocketErrorCode: code)
-        context.writeLastAndClose(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+    private func perform(_ action: RFC6455Endpoint.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .deliver(let text):
+            receive(text, session: session, context: context)
+        case .pong(let data):
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: data)), promise: nil)
+        case .sendClose(let code, let failure):
+            if let failure {
+                session.listener.logger.warning("WebSocket connection failed: \(failure)", metadata: ["sid": "\(session.sessionId)"])
+            }
+            var data = context.channel.allocator.buffer(capacity: 2)
+            data.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(code)))
+            context.writeLastAndClose(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+        case .closeConnection:
+            context.close(promise: nil)
+        case .none:
+            break
+        }
     }
 
     // MARK: SocketSessionConnection
@@ -133,7 +106,12 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
     }
 
+    /// A payload refused whole fails the connection like text that is not UTF-8 (1007).
+    func refusePayload(_ reason: String, context: ChannelHandlerContext) {
+        perform(endpoint.fail(RFC6455.Failure(RFC6455.invalidPayloadData, reason)), context: context)
+    }
+
     func closeSocket(context: ChannelHandlerContext, rejected: Bool) {
-        closeWith(rejected ? .policyViolation : .normalClosure, context: context)
+        perform(endpoint.close(rejected ? RFC6455.policyViolation : RFC6455.normalClosure), context: context)
     }
 }

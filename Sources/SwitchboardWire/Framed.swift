@@ -26,8 +26,7 @@ public enum Framed {
 
     /// The heartbeat number of a frame's text `~h~<n>`, or nil when it is no heartbeat.
     public static func heartbeatNumber(in text: String) -> Int? {
-        guard text.hasPrefix(heartbeatMarker) else { return nil }
-        return Int(text.dropFirst(heartbeatMarker.count))
+        count(after: heartbeatMarker, in: text)
     }
 
     /// `~a~`, before an acknowledgement: the count of the peer's messages received

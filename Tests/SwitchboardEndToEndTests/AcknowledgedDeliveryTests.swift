@@ -59,6 +59,28 @@ struct AcknowledgedDeliveryTests {
         #expect(server.recorder.messages(from: sid) == ["hi", "there"], "hi once, then there")
     }
 
+    @Test("a payload whose base leaves a gap is refused whole: a POST with 400, a WebSocket with 1007; the session goes on")
+    func gaps() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let http = try await server.http()
+        let handshake = try await http.request("GET", "/socket.io/xhr-polling//1?ack=0").bodyString
+        let sid = String(handshake.dropFirst(8).prefix(22))
+        let gap = try await http.request("POST", "/socket.io/xhr-polling/\(sid)/send", body: formBody([("data", framed("~b~0", "a", "~b~5", "z"))]))
+        #expect(gap.status == 400, "message 6 after 1: messages 2 to 5 would be missing")
+        let ack = try await http.request("POST", "/socket.io/xhr-polling/\(sid)/send", body: formBody([("data", framed("~a~3"))]))
+        #expect(ack.status == 400, "nothing was written: nothing can be acknowledged")
+        #expect(try await http.request("POST", "/socket.io/xhr-polling/\(sid)/send", body: formBody([("data", framed("~b~0", "a"))])).bodyString == "ok")
+        #expect(server.recorder.messages(from: sid) == ["a"], "the POST's ok comes once the session has its messages; nothing of the refused one")
+
+        let socket = try await WebSocketTestClient.connect(port: server.port, path: "/socket.io/websocket/\(sid)?ack=0")
+        #expect(try await socket.receiveText() == framed("~a~1", "~b~0", "a"), "the echo of a")
+        try await socket.send(text: framed("~b~1", "b", "~b~7", "h"))
+        #expect(try await socket.waitForClose() == 1007)
+        #expect(server.recorder.messages(from: sid) == ["a"])
+        #expect(server.listener.client(sid) != nil, "the session waits for its next connection")
+    }
+
     @Test("a client that does not ask sees the classic protocol, ~a~ and ~b~ included as text")
     func classic() async throws {
         let server = try await TestServer.start()

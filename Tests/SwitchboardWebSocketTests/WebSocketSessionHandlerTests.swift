@@ -123,4 +123,34 @@ struct WebSocketSessionHandlerTests {
         #expect(other.closeCode(try other.written().last) == .normalClosure)
         #expect(other.disconnects.all == [.serverDisconnect])
     }
+
+    /// A client frame as bytes, masked with a zero key (so its payload reads as it is).
+    static func clientFrame(_ opcode: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        [0x80 | opcode, 0x80 | UInt8(payload.count), 0, 0, 0, 0] + payload
+    }
+
+    @Test("after a close frame nothing more in the same read is handled: no message, no pong, one close frame",
+          arguments: [("the client's close", [UInt8(0x8)], [UInt8(0x03), 0xE9], UInt16(1001)), ("a binary frame", [0x2], [0x00], 1003)])
+    func nothingAfterClose(name: String, opcode: [UInt8], payload: [UInt8], code: UInt16) throws {
+        let channel = EmbeddedChannel()
+        let listener = try Listener(transports: TransportRegistry(SwitchboardWebSocketTransports.all))
+        let session = try #require(listener.createSession(on: channel.embeddedEventLoop))
+        let messages = Recorded<Message>()
+        listener.on(.clientMessage) { message, _ in messages.append(message) }
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+        try channel.pipeline.syncOperations.addHandlers(
+            RFC6455Frames.inboundHandlers(maxMessageSize: 1000, sender: .client)
+                + [WebSocketSessionHandler(transportName: "websocket", session: session)])
+        _ = try channel.readOutbound(as: WebSocketFrame.self)  // the handshake
+
+        let bytes = Self.clientFrame(opcode[0], payload) + Self.clientFrame(0x1, Array("~m~1~m~a".utf8))
+            + Self.clientFrame(0x9, Array("hi".utf8))
+        try? channel.writeInbound(ByteBuffer(bytes: bytes))
+        var written: [WebSocketFrame] = []
+        while let frame = try channel.readOutbound(as: WebSocketFrame.self) { written.append(frame) }
+        #expect(written.map(\.opcode) == [.connectionClose], "\(name)")
+        var data = try #require(written.first).unmaskedData
+        #expect(data.readWebSocketErrorCode() == WebSocketErrorCode(codeNumber: Int(code)))
+        #expect(messages.all.isEmpty, "\(name)")
+    }
 }

@@ -56,6 +56,10 @@ struct FramedTests {
     func markers() {
         #expect(Framed.heartbeatNumber(in: "~h~7") == 7)
         #expect(Framed.heartbeatNumber(in: "~h~x") == nil)
+        // Only decimal digits (docs/protocol.md §2.1): no sign, no space.
+        for text in ["~h~-0", "~h~+5", "~h~-5", "~h~ 5", "~h~"] {
+            #expect(Framed.heartbeatNumber(in: text) == nil, "\(text)")
+        }
         #expect(Framed.heartbeatNumber(in: "7") == nil)
         #expect(Framed.jsonText(in: #"~j~{"b":2}"#) == #"{"b":2}"#)
         #expect(Framed.jsonText(in: "hello") == nil)
