@@ -41,6 +41,9 @@ for name, payload in [
     ("bad-json", "~m~5~m~~j~{x~m~1~m~a"),
     ("leading-zeros", "~m~005~m~hello"),
     ("script", "~m~34~m~</script><script>alert(1)</script>"),
+    ("signed-heartbeat", "~m~5~m~~h~-0"),
+    ("acknowledged", "~m~4~m~~a~1~m~4~m~~b~0~m~5~m~hello~m~5~m~world"),
+    ("acknowledged-gap", "~m~4~m~~b~0~m~1~m~a~m~4~m~~b~5~m~1~m~z"),
 ]:
     write("framed-codec", name, payload)
 
@@ -136,6 +139,9 @@ write("websocket", "long-ping", ws(9, b"p" * 126))
 write("websocket", "not-utf8", ws(1, b"~m~3~m~a\xffb"))
 write("websocket", "unmasked", bytes([0x81, 0x07]) + b"~m~1~m~a")
 write("websocket", "bad-payload", ws(1, b"~m~5~m~abcde~m~9~m~1234"))
+write("websocket", "text-after-close", ws(8, b"\x03\xe9") + ws(1, b"~m~1~m~a") + ws(9, b"hi"))
+write("websocket", "reserved-opcode", ws(3, b"") + ws(1, b"~m~1~m~a"))
+write("websocket", "bad-close-code", ws(8, b"\x03\xed"))
 
 # wrapped payloads (§6.3-§6.7, §9.1): a digit picking the transport (SpecTransports.all, by
 # order: 0 websocket, 1 server-events, 2 flashsocket, 3 htmlfile, 4 xhr-multipart,

@@ -34,7 +34,8 @@ public func sameFrames(_ a: [InboundFrame], _ b: [InboundFrame]) -> Bool {
     a.count == b.count
         && zip(a, b).allSatisfy { x, y in
             switch (x, y) {
-            case (.heartbeat(let m), .heartbeat(let n)): return m == n
+            case (.heartbeat(let m), .heartbeat(let n)), (.acknowledge(let m), .acknowledge(let n)), (.base(let m), .base(let n)):
+                return m == n
             case (.message(let m), .message(let n)): return sameMessage(m, n)
             default: return false
             }

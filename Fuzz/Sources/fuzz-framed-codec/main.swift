@@ -1,14 +1,15 @@
 // The `framed` codec's decoder (docs/protocol.md §2.1) on hostile payloads.
 //
 // Checks: the frames equal those of an independent reader that counts UTF-16 units (JavaScript's
-// String.length), bad or not alike, and each means what §2.1 says (heartbeat, text; `~j~` frames
-// with invalid JSON are left to the codec's choice); a lower maximum only stops decoding earlier (its frames are a
+// String.length), bad or not alike, and each means what §2.1 says (heartbeat, text, JSON object; a
+// `~j~` frame that is not a JSON object refuses the whole payload), and in acknowledged mode what
+// §11 says (`~a~<n>`, `~b~<n>`); a lower maximum only stops decoding earlier (its frames are a
 // prefix); decoded frames re-encode to a payload that decodes to the same frames; messages made
 // from the input survive encode → decode; the byte reader (`Framed.scan`, which a load generator
 // runs on a socket's raw bytes) stays in bounds and moves forward on bytes that are not UTF-8.
 import FuzzCodecSupport
 import FuzzSupport
-import SwitchboardCore
+@testable import SwitchboardCore
 import SwitchboardWire
 
 /// The frames of `payload` read the way docs/protocol.md §2.1 says, on UTF-16 units; `ok` is false
@@ -46,6 +47,8 @@ func encode(_ frame: InboundFrame, _ codec: FramedCodec) -> String {
     switch frame {
     case .heartbeat(let n): return codec.heartbeatFrame(n)!
     case .message(let message): return codec.frame(message)
+    case .acknowledge(let n): return codec.acknowledgeFrame(n)!
+    case .base(let n): return codec.baseFrame(n)!
     }
 }
 
@@ -60,30 +63,65 @@ fuzzMain { bytes in
         let reference = referenceSplit(payload, maxFrameLength: maxFrameLength)
         check(texts == reference.texts, "frames \(texts) differ from the UTF-16 reading \(reference.texts)")
         check((problem == nil) == reference.ok, "problem \(problem ?? "none") but the reference says ok=\(reference.ok)")
-        check(decoded.problem == problem, "the codec's problem differs from the framing's")
-        // Each frame means what §2.1 says; a `~j~` frame with invalid JSON may be repaired (with a
-        // warning), dropped or kept as text, whichever the codec chooses.
-        let plain = texts.filter { Framed.jsonText(in: $0) == nil }.map { text -> InboundFrame in
-            Framed.heartbeatNumber(in: text).map(InboundFrame.heartbeat) ?? .message(.text(text))
+        // Each frame means what §2.1 (and in acknowledged mode §11) says; one `~j~` frame that is
+        // not a JSON object refuses the whole payload.
+        for acknowledged in [false, true] {
+            let decoded = acknowledged ? codec.decodeAcknowledged(payload)! : decoded
+            var expected: [InboundFrame]? = []
+            for text in texts {
+                if let n = Framed.heartbeatNumber(in: text) {
+                    expected?.append(.heartbeat(n))
+                } else if acknowledged, let n = Framed.acknowledgedCount(in: text) {
+                    expected?.append(.acknowledge(n))
+                } else if acknowledged, let n = Framed.baseNumber(in: text) {
+                    expected?.append(.base(n))
+                } else if let json = Framed.jsonText(in: text) {
+                    // JSON itself is Foundation's to read; what is checked is what the frame means.
+                    guard let object = try? JSONText.decode([String: JSONValue].self, from: String(json)) else {
+                        expected = nil
+                        break
+                    }
+                    expected?.append(.message(.json(object)))
+                } else {
+                    expected?.append(.message(.text(text)))
+                }
+            }
+            if problem != nil {
+                check(decoded.frames.isEmpty && decoded.problem == problem, "a payload with a bad frame gave \(decoded.frames), \(decoded.problem ?? "no problem")")
+            } else if let expected {
+                check(decoded.problem == nil, "good frames refused: \(decoded.problem ?? "")")
+                check(sameFrames(decoded.frames, expected), "frames \(decoded.frames) instead of \(expected)")
+            } else {
+                check(decoded.frames.isEmpty && decoded.problem != nil, "a `~j~` frame that is no JSON object gave \(decoded.frames)")
+            }
+            // A count is a plain decimal: it reads back as the text it came from.
+            for frame in decoded.frames {
+                switch frame {
+                case .heartbeat(let n), .acknowledge(let n), .base(let n):
+                    check(texts.contains { text in
+                        let digits = text.utf8.dropFirst(3)
+                        return !digits.isEmpty && digits.allSatisfy { (0x30...0x39).contains($0) } && Int(String(text.dropFirst(3))) == n
+                    }, "count \(n) is not the digits of a frame")
+                case .message: break
+                }
+            }
         }
-        let decodedPlain = decoded.frames.filter { frame in
-            if case .message(.text(let text)) = frame { return Framed.jsonText(in: text) == nil }
-            return message(frame)?.json == nil
-        }
-        check(decodedPlain == plain, "frames \(decodedPlain) instead of \(plain)")
-        check(decoded.frames.count <= texts.count, "the codec gave \(decoded.frames.count) frames from \(texts.count)")
-        check(decoded.warnings.count <= texts.count - plain.count, "more warnings than `~j~` frames")
         if let previous {
             check(previous.starts(with: texts), "a lower maximum is not a prefix: \(texts) vs \(previous)")
         }
         previous = texts
 
         // Decoded frames, encoded again, decode to themselves (under the high maximum only: a
-        // frame may grow when encoded again, as `~j~x`, invalid JSON, becomes `~j~{}`).
+        // frame may grow when encoded again, as a JSON object is written in its shortest form
+        // or a count `007` as `7`).
         if maxFrameLength == 1_000_000 {
-            let again = codec.decode(codec.payload(decoded.frames.map { encode($0, codec) }))
-            check(again.problem == nil, "re-encoded frames do not decode: \(again.problem ?? "")")
-            check(sameFrames(again.frames, decoded.frames), "re-encoded frames decode to \(again.frames), not \(decoded.frames)")
+            for acknowledged in [false, true] {
+                let decoded = acknowledged ? codec.decodeAcknowledged(payload)! : decoded
+                let encoded = codec.payload(decoded.frames.map { encode($0, codec) })
+                let again = acknowledged ? codec.decodeAcknowledged(encoded)! : codec.decode(encoded)
+                check(again.problem == nil, "re-encoded frames do not decode: \(again.problem ?? "")")
+                check(sameFrames(again.frames, decoded.frames), "re-encoded frames decode to \(again.frames), not \(decoded.frames)")
+            }
         }
     }
 

@@ -4,7 +4,8 @@
 // The input's first byte picks the largest frame (`maxFrameSize`); the rest is the stream.
 //
 // Checks: the reader gives the frames of an independent reading of the rules (no text frame
-// larger than `maxFrameSize`, its two framing bytes included), whether the bytes arrive at once or
+// larger than `maxFrameSize`, its two framing bytes included; a text frame that is not UTF-8 ends
+// the connection), whether the bytes arrive at once or
 // in reads of any size; texts made from the input survive frame → read, then the close frame;
 // a key's number times its spaces is its digits, and a key is refused exactly when the rules say;
 // `makeKey` makes keys whose number is the one it returns; the MD5 input of the answer is
@@ -58,10 +59,15 @@ func reference(_ stream: ArraySlice<UInt8>, maxFrameSize: Int) -> (key: [UInt8]?
                 frames.append(.tooLarge)
                 return (Array(stream.prefix(8)), frames)
             }
-            frames.append(.text(String(decoding: stream[(i + 1)..<end], as: UTF8.self)))
+            guard let text = String(validating: stream[(i + 1)..<end], as: UTF8.self) else {
+                frames.append(.notUTF8)
+                return (Array(stream.prefix(8)), frames)
+            }
+            frames.append(.text(text))
             i = end + 1
         case 0xFF:
-            if stream.endIndex - i >= 2 { frames.append(.close) }
+            // 0xFF 0x00 closes; 0xFF then a length starts a binary frame, which is refused.
+            if stream.endIndex - i >= 2 { frames.append(stream[i + 1] == 0x00 ? .close : .unknownType(0xFF)) }
             return (Array(stream.prefix(8)), frames)
         case let type:
             frames.append(.unknownType(type))

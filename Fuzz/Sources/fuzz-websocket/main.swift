@@ -3,13 +3,14 @@
 // `WebSocketSessionHandler`, installed by `WebSocketTransport.configure`) on an `EmbeddedChannel`,
 // with the input as the raw bytes the client sends; `maxHttpBufferSize` is 300 bytes.
 //
-// Checks, against an independent reading of the frames (masking, lengths, fragments, control
-// frames, the limits): the messages delivered are those of the text messages read so far, in
-// order, decoded by the codec with U+FFFD for bytes that are not UTF-8 — all of them when the
-// input breaks no rule, and never one from a binary frame or from after the frame that ends the
-// connection; every ping read is answered by a pong with its data; the server writes only valid
-// frames (unmasked, text frames in UTF-8, pongs, one close frame last with a code a server may
-// send); the same bytes arriving in reads of any size give the same messages.
+// Checks, against an independent reading of RFC 6455 §5–§7 (masking, reserved bits and opcodes,
+// lengths, fragments, control frames, UTF-8, close codes, the limits): the messages delivered are
+// exactly those of the text messages before the first frame that fails or closes the connection
+// (a text message that is not UTF-8 or not a good payload delivers nothing); every ping before it
+// is answered by a pong with its data, none after; the server writes only valid frames (unmasked,
+// text frames in UTF-8, pongs, one close frame, last) and closes with the code the rules give
+// (1002, 1003, 1007, 1009, the client's own code, or 1000 when the session ends); the same bytes
+// arriving in reads of any size do the same.
 import Foundation
 import FuzzSupport
 import Logging
@@ -22,10 +23,6 @@ import SwitchboardWebSocket
 import SwitchboardWire
 
 let maxFrameSize = 300
-
-/// Known issues of the WebSocket handlers are tolerated unless FUZZ_STRICT=1 (docs/fuzzing.md):
-/// what the server delivers or writes after its own close frame, within the same read, is ignored.
-let strict = ProcessInfo.processInfo.environment["FUZZ_STRICT"] == "1"
 
 /// Messages delivered and bytes written, with how many bytes had been written at each delivery.
 final class Recorded: @unchecked Sendable {
@@ -72,22 +69,7 @@ func serve(_ pieces: [ArraySlice<UInt8>]) -> Outcome {
     session.disconnect()
     _ = try? channel.finish()
     try? channel.embeddedEventLoop.syncShutdownGracefully()
-    var outcome = Outcome(delivered: recorded.messages.map(\.message), written: recorded.written)
-    if !strict, let end = endOfFirstClose(recorded.written) {
-        outcome.delivered = recorded.messages.filter { $0.writtenBefore < end }.map(\.message)
-        outcome.written = Array(recorded.written[..<end])
-    }
-    return outcome
-}
-
-/// Where the server's first close frame ends in what it wrote.
-func endOfFirstClose(_ bytes: [UInt8]) -> Int? {
-    var offset = 0
-    while case .frame(let frame, let next) = readFrame(in: bytes, at: offset, maxFrameSize: Int(UInt32.max)) {
-        if frame.opcode == 0x8 { return next }
-        offset = next
-    }
-    return nil
+    return Outcome(delivered: recorded.messages.map(\.message), written: recorded.written)
 }
 
 struct Frame {
@@ -101,8 +83,9 @@ struct Frame {
 enum Step {
     case frame(Frame, next: Int)
     case needMore
-    /// A frame the decoder refuses (too long, a fragmented or long control frame).
-    case refused
+    /// A frame the decoder refuses, with its close code: too long (1009), a fragmented or long
+    /// control frame (1002).
+    case refused(UInt16)
 }
 
 /// One frame at `start` of `bytes`, read as RFC 6455 §5.2 says; the decoder refuses a frame as soon
@@ -119,12 +102,13 @@ func readFrame(in bytes: [UInt8], at start: Int, maxFrameSize: Int) -> Step {
         var value: UInt64 = 0
         for byte in bytes[i..<(i + size)] { value = value << 8 | UInt64(byte) }
         i += size
-        guard value <= UInt64(maxFrameSize) else { return .refused }
+        guard value <= UInt64(maxFrameSize) else { return .refused(1009) }
         length = Int(value)
     }
     let fin = first & 0x80 != 0
     let control = first & 0x08 != 0
-    if length > maxFrameSize || (control && (!fin || length > 125)) { return .refused }
+    if length > maxFrameSize { return .refused(1009) }
+    if control && (!fin || length > 125) { return .refused(1002) }
     var mask: [UInt8] = [0, 0, 0, 0]
     if masked {
         guard bytes.count - i >= 4 else { return .needMore }
@@ -140,8 +124,10 @@ func readFrame(in bytes: [UInt8], at start: Int, maxFrameSize: Int) -> Step {
 struct Expected {
     var messages: [Message] = []
     var pings: [[UInt8]] = []
-    /// The bytes break no rule (no unmasked or reserved frame, nothing refused, no close).
-    var clean = true
+    /// The code of the server's close frame when the bytes break a rule or close (RFC 6455
+    /// §5–§7, docs/protocol.md §9.3); nil when they do neither, and the session's end closes
+    /// with 1000.
+    var closeCode: UInt16?
 }
 
 func expected(_ bytes: [UInt8]) -> Expected {
@@ -149,62 +135,78 @@ func expected(_ bytes: [UInt8]) -> Expected {
     let codec = FramedCodec(maxFrameLength: maxFrameSize)
     var fragments: (opcode: UInt8, payload: [UInt8], count: Int)?
     var offset = 0
-    func deliver(_ payload: [UInt8]) {
-        result.messages += codec.decode(String(decoding: payload, as: UTF8.self)).frames.compactMap { frame in
+    /// A whole message: a text message must be UTF-8 and a good payload (refused whole if not).
+    func deliver(_ opcode: UInt8, _ payload: [UInt8]) -> UInt16? {
+        guard opcode == 0x1 else { return 1003 }
+        guard let text = String(validating: payload, as: UTF8.self) else { return 1007 }
+        let decoded = codec.decode(text)
+        guard decoded.problem == nil else { return 1007 }
+        result.messages += decoded.frames.compactMap { frame in
             if case .message(let message) = frame { return message }
             return nil
         }
+        return nil
     }
-    reading: while true {
-        guard case .frame(let frame, let next) = readFrame(in: bytes, at: offset, maxFrameSize: maxFrameSize) else {
-            if case .refused = readFrame(in: bytes, at: offset, maxFrameSize: maxFrameSize) { result.clean = false }
-            break reading
+    while result.closeCode == nil {
+        let frame: Frame
+        switch readFrame(in: bytes, at: offset, maxFrameSize: maxFrameSize) {
+        case .needMore: return result
+        case .refused(let code): result.closeCode = code; continue
+        case .frame(let read, let next): frame = read; offset = next
         }
-        offset = next
-        if frame.rsv != 0 || !frame.masked { result.clean = false }
+        // The header: masked, no reserved bit, a known opcode (§5.1, §5.2).
+        guard frame.masked, frame.rsv == 0, [0x0, 0x1, 0x2, 0x8, 0x9, 0xA].contains(frame.opcode) else {
+            result.closeCode = 1002
+            continue
+        }
         switch frame.opcode {
         case 0x0, 0x1, 0x2:
-            // The aggregator: a continuation needs a start, a start needs the last message ended,
+            // Reassembly: a continuation needs a start, a start needs the last message ended,
             // at most 10,000 fragments and maxFrameSize bytes in all.
             if frame.opcode == 0 ? fragments == nil : fragments != nil {
-                result.clean = false
-                break reading
+                result.closeCode = 1002
+                continue
             }
             if frame.opcode != 0, frame.fin {
-                guard frame.opcode == 0x1 else {
-                    result.clean = false
-                    break reading
-                }
-                deliver(frame.payload)
-                continue reading
+                result.closeCode = deliver(frame.opcode, frame.payload)
+                continue
             }
             var message = fragments ?? (frame.opcode, [], 0)
             guard message.count < 10_000, frame.fin || message.count + 1 < 10_000,
                 message.payload.count + frame.payload.count <= maxFrameSize
             else {
-                result.clean = false
-                break reading
+                result.closeCode = 1009
+                continue
             }
             message.payload += frame.payload
             message.count += 1
             fragments = message
             if frame.fin {
                 fragments = nil
-                guard message.opcode == 0x1 else {
-                    result.clean = false
-                    break reading
-                }
-                deliver(message.payload)
+                result.closeCode = deliver(message.opcode, message.payload)
             }
         case 0x8:
-            result.clean = false
-            break reading
+            // A close: answered with its code when valid (1000 for none), 1002 for a bad code,
+            // 1007 for a reason that is not UTF-8 (§5.5.1, §7.4).
+            let payload = frame.payload
+            if payload.isEmpty {
+                result.closeCode = 1000
+            } else if payload.count == 1 {
+                result.closeCode = 1002
+            } else {
+                let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
+                if !maySend(code) {
+                    result.closeCode = 1002
+                } else if String(validating: payload.dropFirst(2), as: UTF8.self) == nil {
+                    result.closeCode = 1007
+                } else {
+                    result.closeCode = code
+                }
+            }
         case 0x9:
             result.pings.append(frame.payload)
-        case 0xA:
-            break
         default:
-            result.clean = false
+            break
         }
     }
     return result
@@ -215,16 +217,18 @@ func maySend(_ code: UInt16) -> Bool {
     (1000...1003).contains(code) || (1007...1014).contains(code) || (3000...4999).contains(code)
 }
 
-/// The frames a server wrote, checked one by one; the pongs' data in order.
-func checkWritten(_ bytes: [UInt8]) -> [[UInt8]] {
+/// The frames a server wrote, checked one by one: the pongs' data in order, and the code of the
+/// close frame (nil when there is none or it has no code).
+func checkWritten(_ bytes: [UInt8]) -> (pongs: [[UInt8]], closeCode: UInt16?) {
     var pongs: [[UInt8]] = []
+    var closeCode: UInt16?
     var offset = 0
     var closed = false
     var first = true
     while offset < bytes.count {
         guard case .frame(let frame, let next) = readFrame(in: bytes, at: offset, maxFrameSize: Int(UInt32.max)) else {
             check(false, "the server wrote something that is not a frame: \(bytes[offset...].prefix(16))")
-            return pongs
+            return (pongs, closeCode)
         }
         offset = next
         check(!closed, "the server wrote a frame after its close frame")
@@ -241,6 +245,7 @@ func checkWritten(_ bytes: [UInt8]) -> [[UInt8]] {
             if frame.payload.count >= 2 {
                 let code = UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1])
                 check(maySend(code), "the server sent close code \(code), which RFC 6455 §7.4 does not allow")
+                closeCode = code
             }
         case 0xA:
             pongs.append(frame.payload)
@@ -249,7 +254,8 @@ func checkWritten(_ bytes: [UInt8]) -> [[UInt8]] {
         }
         first = false
     }
-    return pongs
+    check(closed, "the server wrote no close frame")
+    return (pongs, closeCode)
 }
 
 func sameMessages(_ a: [Message], _ b: [Message]) -> Bool {
@@ -264,18 +270,11 @@ fuzzMain { buffer in
     let split = serve(pieces(of: bytes, maxPiece: 7, using: &generator))
 
     for (outcome, name) in [(whole, "at once"), (split, "in pieces")] {
-        check(outcome.delivered.count <= expected.messages.count && sameMessages(Array(expected.messages.prefix(outcome.delivered.count)), outcome.delivered),
-              "\(name): delivered \(outcome.delivered), which is not a prefix of \(expected.messages)")
-        for message in outcome.delivered {
-            check(String(validating: Array(message.description.utf8), as: UTF8.self) != nil, "\(name): a message that is not UTF-8")
-        }
-        let pongs = checkWritten(outcome.written)
-        check(expected.pings.starts(with: pongs), "\(name): pongs \(pongs) do not answer the pings \(expected.pings)")
-        if expected.clean {
-            check(sameMessages(outcome.delivered, expected.messages),
-                  "\(name): delivered \(outcome.delivered) instead of \(expected.messages) from bytes that break no rule")
-            check(pongs == expected.pings, "\(name): pongs \(pongs) instead of \(expected.pings)")
-        }
+        check(sameMessages(outcome.delivered, expected.messages), "\(name): delivered \(outcome.delivered) instead of \(expected.messages)")
+        let written = checkWritten(outcome.written)
+        check(written.pongs == expected.pings, "\(name): pongs \(written.pongs) instead of \(expected.pings)")
+        check(written.closeCode == (expected.closeCode ?? 1000),
+              "\(name): closed with \(written.closeCode.map(String.init) ?? "no code") instead of \(expected.closeCode ?? 1000)")
     }
     check(sameMessages(whole.delivered, split.delivered), "at once \(whole.delivered), in pieces \(split.delivered)")
 }
