@@ -102,6 +102,28 @@ public final class Client: @unchecked Sendable {
         listener.broadcast(message, except: [sessionId])
     }
 
+    /// Sends a message to every other member of `room` (this client need not be one).
+    public func broadcast(_ message: Message, to room: String) {
+        listener.broadcast(message, to: room, except: [sessionId])
+    }
+
+    // MARK: Rooms
+
+    /// Joins a room; the membership ends with the session (or ``leave(_:)``).
+    public func join(_ room: String) {
+        listener.join(self, room)
+    }
+
+    /// Leaves a room.
+    public func leave(_ room: String) {
+        listener.leave(self, room)
+    }
+
+    /// The rooms this client is in.
+    public var rooms: Set<String> {
+        listener.rooms(of: self)
+    }
+
     /// Ends the session now and closes its connection.
     public func disconnect() {
         onLoop { $0.perform($0.machine.disconnect(.serverDisconnect)) }
@@ -251,8 +273,10 @@ public final class Client: @unchecked Sendable {
         // A session the server had to drop is worth a warning (docs/protocol.md §5); the others are routine.
         log(reason == .queueOverflow ? .warning : .debug, "session closed", ["reason": "\(reason)"])
         listener.remove(self)
+        // The handlers still see the session's rooms (``rooms``); nothing more reaches it.
         handlers.current.emitDisconnect(reason)
         listener.emitDisconnected(self, reason: reason)
+        listener.leaveAllRooms(self)
     }
 
     private func rescheduleTimer() {

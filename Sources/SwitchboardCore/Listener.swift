@@ -26,6 +26,7 @@ public final class Listener: Sendable {
 
     private struct State {
         var sessions: [String: Client] = [:]
+        var rooms = RoomMembership()
     }
 
     /// Creates a listener serving the transports of `registry` that `options.transports` enables
@@ -68,12 +69,32 @@ public final class Listener: Sendable {
     }
 
     /// Sends a message to every connected client except those whose session ids are listed.
-    /// The message is encoded once, to bytes that every socket writes as they are; each event
-    /// loop gets one hop for all its clients.
     public func broadcast(_ message: Message, except: Set<String> = []) {
+        send(message, to: .everyone, except: except)
+    }
+
+    /// Sends a message to every connected client except one.
+    public func broadcast(_ message: Message, except sessionId: String) {
+        broadcast(message, except: [sessionId])
+    }
+
+    /// Sends a message to every member of `room` except the sessions listed.
+    public func broadcast(_ message: Message, to room: String, except: Set<String> = []) {
+        send(message, to: .room(room), except: except)
+    }
+
+    /// A room, to send to: `listener.to("lobby").send("hello")`.
+    public func to(_ room: String) -> Room {
+        Room(name: room, listener: self)
+    }
+
+    /// Sends a message to an audience except the sessions listed. The message is encoded once,
+    /// to bytes that every socket writes as they are; each event loop gets one hop for all its
+    /// clients.
+    public func send(_ message: Message, to audience: Audience, except: Set<String> = []) {
         let frame = SharedFrame(message: message, codec: codec)
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, clients: [Client])] = [:]
-        for client in clients where !except.contains(client.sessionId) {
+        for client in clients(of: audience) where !except.contains(client.sessionId) {
             byLoop[ObjectIdentifier(client.eventLoop), default: (client.eventLoop, [])].clients.append(client)
         }
         for (loop, group) in byLoop.values {
@@ -83,9 +104,39 @@ public final class Listener: Sendable {
         }
     }
 
-    /// Sends a message to every connected client except one.
-    public func broadcast(_ message: Message, except sessionId: String) {
-        broadcast(message, except: [sessionId])
+    private func clients(of audience: Audience) -> [Client] {
+        switch audience {
+        case .everyone: return clients
+        case .room(let room): return clients(in: room)
+        }
+    }
+
+    // MARK: Rooms
+
+    /// The connected clients in `room`, on this node.
+    public func clients(in room: String) -> [Client] {
+        state.withLockedValue { state in state.rooms.members(of: room).compactMap { state.sessions[$0] } }
+    }
+
+    /// The rooms that have members on this node.
+    public var rooms: Set<String> {
+        state.withLockedValue { $0.rooms.rooms }
+    }
+
+    /// Puts a connected client in a room (nothing when its session is over).
+    func join(_ client: Client, _ room: String) {
+        state.withLockedValue { state in
+            guard state.sessions[client.sessionId] === client else { return }
+            state.rooms.join(client.sessionId, room)
+        }
+    }
+
+    func leave(_ client: Client, _ room: String) {
+        state.withLockedValue { _ = $0.rooms.leave(client.sessionId, room) }
+    }
+
+    func rooms(of client: Client) -> Set<String> {
+        state.withLockedValue { $0.rooms.rooms(of: client.sessionId) }
     }
 
     /// Disconnects every session.
@@ -143,8 +194,14 @@ public final class Listener: Sendable {
         return created ? client : nil
     }
 
+    /// Forgets a session that ended (its rooms stay until ``leaveAllRooms(_:)``).
     func remove(_ client: Client) {
         state.withLockedValue { _ = $0.sessions.removeValue(forKey: client.sessionId) }
+    }
+
+    /// Takes a session that ended out of its rooms.
+    func leaveAllRooms(_ client: Client) {
+        state.withLockedValue { $0.rooms.leaveAll(client.sessionId) }
     }
 
     /// The timers a connection of this transport runs with: the spec's defaults, the listener's

@@ -68,7 +68,8 @@ public struct Hixie76FrameReader: Sendable {
         switch type {
         case Hixie76.frameStart:
             guard let end = unread.dropFirst().firstIndex(of: Hixie76.frameEnd) else {
-                return unread.count > maxFrameSize ? .tooLarge : nil
+                // Its end byte is still to come: with it, the frame would pass the limit.
+                return unread.count + 1 > maxFrameSize ? .tooLarge : nil
             }
             let length = end + 1 - unread.startIndex
             guard length <= maxFrameSize else { return .tooLarge }

@@ -6,26 +6,75 @@ import SwitchboardCore
 enum DemoApplication: String, ExpressibleByArgument, CaseIterable, CustomStringConvertible {
     /// A chat room: the page in `Public/` talks to it.
     case chat
-    /// Sends every message back to its sender; `broadcast:<text>` goes to every other client instead.
+    /// Sends every message back to its sender, except the commands of ``EchoCommand``.
     case echo
 
     var description: String { rawValue }
 
-    func install(on listener: Listener) {
+    /// Installs the application; `node` gives this node's name (`node?` answers it).
+    func install(on listener: Listener, node: @escaping @Sendable () -> String) {
         switch self {
         case .chat: ChatRoom().install(on: listener)
-        case .echo: Self.installEcho(on: listener)
+        case .echo: Self.installEcho(on: listener, node: node)
         }
     }
 
-    static func installEcho(on listener: Listener) {
+    static func installEcho(on listener: Listener, node: @escaping @Sendable () -> String) {
         listener.on(.clientMessage) { message, client in
-            if case .text(let text) = message, text.hasPrefix("broadcast:") {
-                client.broadcast(.text(String(text.dropFirst("broadcast:".count))))
-            } else {
-                client.send(message)
+            guard case .text(let text) = message, let command = EchoCommand(text) else { return client.send(message) }
+            switch command {
+            case .broadcast(let text):
+                client.broadcast(.text(text))
+            case .node:
+                client.send("node:\(node())")
+            case .join(let room):
+                client.join(room)
+                client.send("joined:\(room)")
+            case .leave(let room):
+                client.leave(room)
+                client.send("left:\(room)")
+            case .to(let room, let text):
+                client.broadcast(.text(text), to: room)
             }
         }
+    }
+}
+
+/// The commands of the echo application, which black-box tests rely on; every other message is
+/// echoed to its sender.
+enum EchoCommand: Equatable {
+    /// `broadcast:<text>`: the text to every other session.
+    case broadcast(String)
+    /// `node?`: answered `node:<name>`, the node that owns the session.
+    case node
+    /// `join:<room>`: answered `joined:<room>`.
+    case join(String)
+    /// `leave:<room>`: answered `left:<room>`.
+    case leave(String)
+    /// `to:<room>:<text>`: the text to every other member of the room; no answer.
+    case to(room: String, text: String)
+
+    init?(_ message: String) {
+        if message == "node?" {
+            self = .node
+        } else if let text = message.dropPrefix("broadcast:") {
+            self = .broadcast(text)
+        } else if let room = message.dropPrefix("join:") {
+            self = .join(room)
+        } else if let room = message.dropPrefix("leave:") {
+            self = .leave(room)
+        } else if let rest = message.dropPrefix("to:"), let colon = rest.firstIndex(of: ":") {
+            self = .to(room: String(rest[..<colon]), text: String(rest[rest.index(after: colon)...]))
+        } else {
+            return nil
+        }
+    }
+}
+
+extension String {
+    /// The rest of the string after `prefix`, or nil when it does not start with it.
+    fileprivate func dropPrefix(_ prefix: String) -> String? {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import SwitchboardCore
 import SwitchboardServer
 
@@ -53,6 +54,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
     @Option(name: .customLong("transport-option"), help: "A transport option as name.key=value, e.g. xhr-polling.duration=5000 (repeatable).")
     var transportOptions: [String] = []
 
+    @Option(help: "This node's name (default: host:port); the echo app's `node?` answers it.")
+    var node: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -87,8 +91,11 @@ struct SwitchboardCommand: AsyncParsableCommand {
         let root = publicDirectory ?? Bundle.module.resourceURL!.appendingPathComponent("Public").path
         let server = try HTTPServer(host: host, port: port, publicDirectory: root, logger: logger)
         let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
-        app.install(on: listener)
+        // The default name needs the bound port (--port 0 picks one when the server starts).
+        let nodeName = NIOLockedValueBox(node ?? "")
+        app.install(on: listener, node: { nodeName.withLockedValue { $0 } })
         try await server.start()
+        if node == nil { nodeName.withLockedValue { $0 = "\(host):\(server.port ?? port)" } }
         let banner = "Switchboard \(app) demo: http://\(host):\(server.port ?? port)/  transports: \(listener.transports.names.joined(separator: ", "))\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await server.run()

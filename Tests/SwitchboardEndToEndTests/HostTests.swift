@@ -62,6 +62,39 @@ struct HostTests {
         #expect(try await http.request("GET", "/socket.io/xhr-polling//1").status == 404, "xhr-polling is not enabled")
     }
 
+    @Test("--app echo's room commands: node?, join:, leave:, to:<room>:<text> reaches the other members only")
+    func echoRooms() async throws {
+        let host = try await HostProcess(["--app", "echo", "--transports", "websocket", "--node", "alpha"])
+        defer { host.stop() }
+        var sockets: [WebSocketTestClient] = []
+        for _ in 0..<3 {
+            let socket = try await WebSocketTestClient.connect(port: host.port, path: "/socket.io/websocket")
+            _ = try await socket.receiveText()
+            sockets.append(socket)
+        }
+        let (a, b, c) = (sockets[0], sockets[1], sockets[2])
+        try await a.send(text: framed("node?"))
+        #expect(try await a.receiveText() == framed("node:alpha"))
+        for socket in [a, b] {
+            try await socket.send(text: framed("join:lobby"))
+            #expect(try await socket.receiveText() == framed("joined:lobby"))
+        }
+        try await c.send(text: framed("to:lobby:from c, not a member"))
+        #expect(try await a.receiveText() == framed("from c, not a member"))
+        #expect(try await b.receiveText() == framed("from c, not a member"))
+        try await a.send(text: framed("to:lobby:a: with a colon"))
+        #expect(try await b.receiveText() == framed("a: with a colon"))
+        try await b.send(text: framed("leave:lobby"))
+        #expect(try await b.receiveText() == framed("left:lobby"))
+        try await c.send(text: framed("to:lobby:only a now"))
+        #expect(try await a.receiveText() == framed("only a now"))
+        // Nothing else reached b or c (the sender): each echoes its own next message first.
+        for socket in [b, c] {
+            try await socket.send(text: framed("ping"))
+            #expect(try await socket.receiveText() == framed("ping"))
+        }
+    }
+
     @Test("xhr-streaming, a transport defined by its YAML alone, serves a client end to end")
     func specOnlyTransport() async throws {
         let host = try await HostProcess(["--app", "echo", "--transports", "xhr-streaming"])

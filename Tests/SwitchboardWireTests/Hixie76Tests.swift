@@ -68,6 +68,12 @@ struct Hixie76Tests {
         whole.append(Hixie76.frame("abcd"))
         #expect(whole.next() == .tooLarge)
 
+        var unfinished = Hixie76FrameReader(maxFrameSize: 5)
+        unfinished.append([0x00] + Array("abc".utf8))
+        #expect(unfinished.next() == nil, "with its end byte it is 5 bytes: it may still come")
+        unfinished.append(Array("d".utf8))
+        #expect(unfinished.next() == .tooLarge, "5 bytes without the end: it can only pass the limit")
+
         var lengthPrefixed = Hixie76FrameReader(maxFrameSize: 100)
         lengthPrefixed.append([0xFF, 0x03, 0x61, 0x62, 0x63])
         #expect(lengthPrefixed.next() == .unknownType(0xFF))
