@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "SwitchboardStatic", targets: ["SwitchboardStatic"]),
         .library(name: "SwitchboardJSON", targets: ["SwitchboardJSON"]),
         .library(name: "SwitchboardSpec", targets: ["SwitchboardSpec"]),
+        .library(name: "SwitchboardPostgres", targets: ["SwitchboardPostgres"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-codegen", targets: ["switchboard-codegen"]),
         .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
@@ -45,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The wire format both ends speak, byte for byte (docs/protocol.md): no dependencies, no
@@ -119,10 +121,20 @@ let package = Package(
         .target(name: "SwitchboardHTMLFile", dependencies: specOnly, plugins: codegen),
         .target(name: "SwitchboardXHRMultipart", dependencies: specOnly, plugins: codegen),
         .target(name: "SwitchboardServerEvents", dependencies: specOnly, plugins: codegen),
+        // The cluster bus on PostgreSQL (docs/cluster.md); the core only knows its protocol.
+        .target(
+            name: "SwitchboardPostgres",
+            dependencies: [
+                "SwitchboardCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "SwitchboardCore", "SwitchboardServer", "SwitchboardStatic", "SwitchboardJSON",
+                "SwitchboardCore", "SwitchboardServer", "SwitchboardStatic", "SwitchboardJSON", "SwitchboardPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ] + allTransports,
@@ -177,7 +189,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SwitchboardTestKit"
         ),

@@ -27,6 +27,7 @@ public final class Listener: Sendable {
     private struct State {
         var sessions: [String: Client] = [:]
         var rooms = RoomMembership()
+        var cluster: (any ClusterBus)?
     }
 
     /// Creates a listener serving the transports of `registry` that `options.transports` enables
@@ -88,10 +89,16 @@ public final class Listener: Sendable {
         Room(name: room, listener: self)
     }
 
-    /// Sends a message to an audience except the sessions listed. The message is encoded once,
-    /// to bytes that every socket writes as they are; each event loop gets one hop for all its
-    /// clients.
+    /// Sends a message to an audience except the sessions listed, on every node of the cluster.
+    /// The message is encoded once, to bytes that every socket writes as they are; each event
+    /// loop gets one hop for all its clients.
     public func send(_ message: Message, to audience: Audience, except: Set<String> = []) {
+        cluster?.publish(.send(message, to: audience, except: except))
+        deliver(message, to: audience, except: except)
+    }
+
+    /// Sends a message to the audience on this node only.
+    private func deliver(_ message: Message, to audience: Audience, except: Set<String>) {
         let frame = SharedFrame(message: message, codec: codec)
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, clients: [Client])] = [:]
         for client in clients(of: audience) where !except.contains(client.sessionId) {
@@ -108,6 +115,25 @@ public final class Listener: Sendable {
         switch audience {
         case .everyone: return clients
         case .room(let room): return clients(in: room)
+        }
+    }
+
+    // MARK: Cluster
+
+    /// The bus to the other nodes, once ``attach(cluster:)`` gave one.
+    public var cluster: (any ClusterBus)? {
+        state.withLockedValue { $0.cluster }
+    }
+
+    /// Makes this listener one node of a cluster (docs/cluster.md): its broadcasts and room sends
+    /// reach the sessions of every node, theirs reach its sessions, and its session ids end with
+    /// the bus's node tag. Call once, before the server starts.
+    public func attach(cluster bus: any ClusterBus) {
+        state.withLockedValue { $0.cluster = bus }
+        bus.setReceiver { [weak self] message in
+            switch message {
+            case .send(let message, let audience, let except): self?.deliver(message, to: audience, except: except)
+            }
         }
     }
 
@@ -181,7 +207,7 @@ public final class Listener: Sendable {
 
     /// Creates a session on `eventLoop`, or nil when `maxSessions` sessions exist (answer 503).
     public func createSession(on eventLoop: any EventLoop) -> Client? {
-        let sessionId = SessionID.generate()
+        let sessionId = SessionID.generate(nodeTag: cluster?.nodeTag ?? "")
         let client = Client(sessionId: sessionId, listener: self, eventLoop: eventLoop, codec: codec)
         let created = state.withLockedValue { state -> Bool in
             guard state.sessions.count < options.maxSessions else { return false }

@@ -1,11 +1,27 @@
 import SwitchboardWire
 
-/// Session ids: 128 bits from the system's secure generator, base64url without padding (22 characters).
+/// Session ids: 128 bits from the system's secure generator, base64url without padding (22
+/// characters), then in a cluster the owning node's tag (docs/protocol.md §1, docs/cluster.md).
 public enum SessionID {
-    /// A new random session id.
-    public static func generate() -> String {
+    /// The characters of the random part.
+    public static let randomLength = 22
+
+    /// A new random session id, ending with `nodeTag` (empty outside a cluster).
+    public static func generate(nodeTag: String = "") -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes: [UInt8] = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Base64.encode(bytes, urlSafe: true) + nodeTag
+    }
+
+    /// The node tag a session id ends with (empty when it has none).
+    public static func nodeTag(of sessionId: some StringProtocol) -> Substring {
+        Substring(sessionId.dropFirst(randomLength))
+    }
+
+    /// A node tag: 8 random base64url characters (48 bits), new each time a node starts.
+    public static func generateNodeTag() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes: [UInt8] = (0..<6).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return Base64.encode(bytes, urlSafe: true)
     }
 

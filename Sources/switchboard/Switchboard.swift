@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import SwitchboardCore
+import SwitchboardPostgres
 import SwitchboardServer
 
 /// The host: composes the linked transports, the server and a demo application.
@@ -54,6 +55,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
     @Option(name: .customLong("transport-option"), help: "A transport option as name.key=value, e.g. xhr-polling.duration=5000 (repeatable).")
     var transportOptions: [String] = []
 
+    @Option(help: "Run as one node of a cluster on this PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB (docs/cluster.md).")
+    var cluster: String?
+
     @Option(help: "This node's name (default: host:port); the echo app's `node?` answers it.")
     var node: String?
 
@@ -91,11 +95,27 @@ struct SwitchboardCommand: AsyncParsableCommand {
         let root = publicDirectory ?? Bundle.module.resourceURL!.appendingPathComponent("Public").path
         let server = try HTTPServer(host: host, port: port, publicDirectory: root, logger: logger)
         let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
-        // The default name needs the bound port (--port 0 picks one when the server starts).
+        // The default node name needs the bound port (--port 0 picks one when the server starts).
         let nodeName = NIOLockedValueBox(node ?? "")
         app.install(on: listener, node: { nodeName.withLockedValue { $0 } })
+        var bus: PostgresClusterBus?
+        if let cluster {
+            do {
+                bus = try PostgresClusterBus(url: cluster, nodeName: node ?? "", logger: logger)
+            } catch {
+                throw ValidationError("--cluster: \(error)")
+            }
+            listener.attach(cluster: bus!)
+        }
         try await server.start()
         if node == nil { nodeName.withLockedValue { $0 = "\(host):\(server.port ?? port)" } }
+        if let bus {
+            bus.nodeName = nodeName.withLockedValue { $0 }
+            Task { await bus.run() }
+            if !(await bus.waitUntilConnected(timeout: .seconds(10))) {
+                logger.warning("cluster database not reachable yet; serving as a node of one until it is")
+            }
+        }
         let banner = "Switchboard \(app) demo: http://\(host):\(server.port ?? port)/  transports: \(listener.transports.names.joined(separator: ", "))\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await server.run()

@@ -81,6 +81,12 @@ public final class HostProcess: Sendable {
         process.waitUntilExit()
     }
 
+    /// Kills it at once (SIGKILL), as a crash or an out-of-memory kill would.
+    public func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// What it wrote to its standard error so far (with `keepErrors`).
     public var errorOutput: String {
         errors.withLockedValue { String(decoding: $0, as: UTF8.self) }
