@@ -14,7 +14,7 @@ import Synchronization
 ///     client.broadcast("someone joined")
 /// }
 /// ```
-public final class Client: @unchecked Sendable {
+public final class Client: SessionHandle, @unchecked Sendable {
     /// The session id, sent to the client as the first message.
     public let sessionId: String
     /// The listener this client belongs to.
@@ -149,6 +149,12 @@ public final class Client: @unchecked Sendable {
     @discardableResult
     public func attach(_ connection: any SessionConnection, style: ConnectionStyle, acknowledged: Int? = nil) -> ConnectionID {
         let id = ConnectionID.next()
+        attach(connection, id: id, style: style, acknowledged: acknowledged)
+        return id
+    }
+
+    /// Attaches a connection under an id the caller made (``ConnectionID/next()``).
+    func attach(_ connection: any SessionConnection, id: ConnectionID, style: ConnectionStyle, acknowledged: Int?) {
         let timers = listener.timers(forTransport: connection.transportName)
         onLoop { client in
             client.attached[id] = connection
@@ -159,9 +165,9 @@ public final class Client: @unchecked Sendable {
             let actions = client.machine.attach(id, style: style, timers: timers, acknowledged: acknowledged, now: client.eventLoop.now)
             // Before the handshake goes out, so that the client's first POST is read in this mode.
             if client.machine.isAcknowledged { client.acknowledgedMode.store(true, ordering: .relaxed) }
+            if !actions.contains(.reject(id)) { connection.accepted() }
             client.perform(actions)
         }
-        return id
     }
 
     /// A transport connection closed; the grace starts when it was the open one.
@@ -181,10 +187,10 @@ public final class Client: @unchecked Sendable {
     /// A payload arrived from the client. It is decoded at once (the result tells whether it was
     /// valid) and its frames are handled on the session's loop, in order. A payload that decodes
     /// may still be refused whole by the session (acknowledged delivery, docs/protocol.md §11.2):
-    /// `verdict`, when given, is then called on the session's loop with why, or with nil once the
-    /// payload was taken (not called when the payload did not decode).
+    /// `verdict`, when given, says so on the session's loop (not called when the payload did not
+    /// decode).
     @discardableResult
-    public func receive(payload: String, verdict: (@Sendable (_ refusal: String?) -> Void)? = nil) -> DecodedPayload {
+    public func receive(payload: String, verdict: (@Sendable (PayloadVerdict) -> Void)? = nil) -> DecodedPayload {
         let decoded =
             acknowledgedMode.load(ordering: .relaxed)
             ? listener.codec.decodeAcknowledged(payload) ?? listener.codec.decode(payload) : listener.codec.decode(payload)
@@ -197,14 +203,14 @@ public final class Client: @unchecked Sendable {
             onLoop { session in
                 if let refusal = session.machine.refusal(of: frames) {
                     session.log(.warning, "payload refused: \(refusal)")
-                    verdict?(refusal)
+                    verdict?(.refused(refusal))
                     return
                 }
                 session.perform(session.machine.receive(frames, now: session.eventLoop.now))
-                verdict?(nil)
+                verdict?(.taken)
             }
         } else if decoded.problem == nil {
-            verdict?(nil)
+            verdict?(.taken)
         }
         return decoded
     }

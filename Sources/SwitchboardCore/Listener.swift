@@ -28,6 +28,7 @@ public final class Listener: Sendable {
         var sessions: [String: Client] = [:]
         var rooms = RoomMembership()
         var cluster: (any ClusterBus)?
+        var relay: ClusterRelay?
     }
 
     /// Creates a listener serving the transports of `registry` that `options.transports` enables
@@ -98,7 +99,7 @@ public final class Listener: Sendable {
     }
 
     /// Sends a message to the audience on this node only.
-    private func deliver(_ message: Message, to audience: Audience, except: Set<String>) {
+    func deliver(_ message: Message, to audience: Audience, except: Set<String>) {
         let frame = SharedFrame(message: message, codec: codec)
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, clients: [Client])] = [:]
         for client in clients(of: audience) where !except.contains(client.sessionId) {
@@ -126,14 +127,39 @@ public final class Listener: Sendable {
     }
 
     /// Makes this listener one node of a cluster (docs/cluster.md): its broadcasts and room sends
-    /// reach the sessions of every node, theirs reach its sessions, and its session ids end with
-    /// the bus's node tag. Call once, before the server starts.
+    /// reach the sessions of every node, theirs reach its sessions, its session ids end with the
+    /// bus's node tag, and a request for a session of another node is served here and relayed.
+    /// Call once, before the server starts.
     public func attach(cluster bus: any ClusterBus) {
-        state.withLockedValue { $0.cluster = bus }
-        bus.setReceiver { [weak self] message in
-            switch message {
-            case .send(let message, let audience, let except): self?.deliver(message, to: audience, except: except)
-            }
+        let relay = ClusterRelay(bus: bus)
+        state.withLockedValue {
+            $0.cluster = bus
+            $0.relay = relay
+        }
+        bus.setReceiver { [weak self] event in
+            guard let self else { return }
+            relay.handle(event, listener: self)
+        }
+    }
+
+    /// The session a request names: a client of this node, or in a cluster a session that a live
+    /// node owns (its machine runs there; the request is relayed). Nil when none can have it.
+    public func session(_ sessionId: String) -> (any SessionHandle)? {
+        if let client = client(sessionId) { return client }
+        guard let (bus, relay) = state.withLockedValue({ state in state.relay.map { (state.cluster!, $0) } }) else { return nil }
+        let tag = String(SessionID.nodeTag(of: sessionId))
+        guard !tag.isEmpty, tag != bus.nodeTag, bus.isAlive(nodeTag: tag) else { return nil }
+        return RemoteSession(sessionId: sessionId, owner: tag, listener: self, relay: relay)
+    }
+
+    /// Whether a session exists: at once for this node's, by asking its owner for another node's.
+    public func sessionExists(_ sessionId: String, answer: @escaping @Sendable (Bool) -> Void) {
+        switch session(sessionId) {
+        case nil: answer(false)
+        case is Client: answer(true)
+        case let remote as RemoteSession:
+            state.withLockedValue { $0.relay }?.exists(sessionId, owner: remote.owner) { answer($0 == .taken) }
+        default: answer(false)
         }
     }
 

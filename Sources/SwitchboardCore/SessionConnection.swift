@@ -16,6 +16,13 @@ public protocol SessionConnection: AnyObject, Sendable {
     func close()
     /// Refuses the connection because its session is over (a poll gets 404).
     func reject()
+    /// The session took the connection: called once, before any write (a stream then writes its
+    /// response head). Nothing by default.
+    func accepted()
+}
+
+extension SessionConnection {
+    public func accepted() {}
 }
 
 extension EventLoop {

@@ -9,7 +9,7 @@ public protocol UpgradeTransport: Transport {
     /// Called on the channel's event loop.
     /// - Parameter maxFrameSize: the largest message the client may send, in bytes.
     func configure(
-        channel: any Channel, request: HTTPRequestHead, session: Client, maxFrameSize: Int,
+        channel: any Channel, request: HTTPRequestHead, session: any SessionHandle, maxFrameSize: Int,
         position: ChannelPipeline.SynchronousOperations.Position
     ) throws
 
@@ -17,7 +17,7 @@ public protocol UpgradeTransport: Transport {
     /// `Sec-WebSocket-Key1/2` and 8 bytes after the headers): makes, for the session, the handlers
     /// that replace HTTP on it; the first writes the response. Nil when the request is no such
     /// handshake (the default), so no session is created for it.
-    func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (Client) -> [any ChannelHandler])?
+    func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (any SessionHandle) -> [any ChannelHandler])?
 }
 
 extension UpgradeTransport {
@@ -26,7 +26,7 @@ extension UpgradeTransport {
         legacyUpgradeHandlers(request: request, maxFrameSize: 0) != nil
     }
 
-    public func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (Client) -> [any ChannelHandler])? {
+    public func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (any SessionHandle) -> [any ChannelHandler])? {
         nil
     }
 }

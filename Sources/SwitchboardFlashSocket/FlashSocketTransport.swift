@@ -19,14 +19,14 @@ public struct FlashSocketTransport: UpgradeTransport {
     }
 
     public func configure(
-        channel: any Channel, request: HTTPRequestHead, session: Client, maxFrameSize: Int,
+        channel: any Channel, request: HTTPRequestHead, session: any SessionHandle, maxFrameSize: Int,
         position: ChannelPipeline.SynchronousOperations.Position
     ) throws {
         try webSocket.configure(
             channel: channel, request: request, session: session, maxFrameSize: maxFrameSize, position: position)
     }
 
-    public func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (Client) -> [any ChannelHandler])? {
+    public func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (any SessionHandle) -> [any ChannelHandler])? {
         webSocket.legacyUpgradeHandlers(request: request, maxFrameSize: maxFrameSize)
     }
 

@@ -5,9 +5,17 @@ import NIOPosix
 import PostgresNIO
 import SwitchboardCore
 
-/// A cluster bus on one PostgreSQL database (docs/cluster.md): `NOTIFY` carries the messages on
-/// one channel, a table carries those over `NOTIFY`'s 8000-byte limit, and a table of nodes with
-/// their heartbeats tells which nodes are alive. Nothing else: no broker of its own.
+/// A cluster bus on one PostgreSQL database (docs/cluster.md). Every message is written to a log
+/// table and announced with `NOTIFY`, on one channel that every node listens to or on the channel
+/// of one node; a table of nodes with their heartbeats tells which nodes are alive. Nothing else:
+/// no broker of its own.
+///
+/// Each node numbers its messages per channel. A receiver delivers a message whose number follows
+/// the last it delivered from that node on that channel at once, from the notification; after a
+/// gap (it was not listening: its connection or the database restarted) it reads the missing ones
+/// from the log first, and it reads the log again each time it reconnects. So messages arrive
+/// once each and in order, across restarts of the database and reconnections, as long as they
+/// are in the log (60 s). A message over `NOTIFY`'s 8000-byte limit is read from the log.
 ///
 /// ```swift
 /// let bus = try PostgresClusterBus(url: "postgres://switchboard@db:5432/switchboard", nodeName: "node-1")
@@ -58,14 +66,27 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
 
     /// The channel every node listens on.
     static let channel = "switchboard"
-    /// The largest notification payload sent as it is; a larger one goes through the table.
+    /// The channel of one node.
+    static func channel(of nodeTag: String) -> String { "switchboard_" + nodeTag }
+    /// The largest notification sent with its message; a larger message is read from the log.
     static let maxNotification = 7900
+
+    /// A message to send: where, its number there, its text.
+    struct Outgoing {
+        var channel: String
+        var number: Int64
+        var body: String
+    }
 
     private struct State {
         var nodeName = ""
-        var receiver: (@Sendable (ClusterMessage) -> Void)?
+        var receiver: (@Sendable (ClusterEvent) -> Void)?
         var alive: Set<String> = []
-        var outbox: [String] = []
+        var outbox: [Outgoing] = []
+        /// The number of the last message this node sent on each channel.
+        var sent: [String: Int64] = [:]
+        /// The number of the last message delivered from each node on each channel (`<tag> <channel>`).
+        var delivered: [String: Int64] = [:]
         var dropped = 0
         var connected = false
         var wake: AsyncStream<Void>.Continuation?
@@ -90,9 +111,27 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
     // MARK: ClusterBus
 
     public func publish(_ message: ClusterMessage) {
-        let line = nodeTag + " " + message.encoded
+        enqueue(message.encoded, on: Self.channel)
+    }
+
+    public func send(_ message: ClusterMessage, to nodeTag: String) {
+        enqueue(message.encoded, on: Self.channel(of: nodeTag))
+    }
+
+    public func isAlive(nodeTag: String) -> Bool {
+        nodeTag == self.nodeTag || state.withLockedValue { $0.alive.contains(nodeTag) }
+    }
+
+    public func setReceiver(_ receiver: @escaping @Sendable (ClusterEvent) -> Void) {
+        state.withLockedValue { $0.receiver = receiver }
+    }
+
+    /// Numbers a message on its channel and adds it to the outbox.
+    private func enqueue(_ body: String, on channel: String) {
         let firstDrop: Bool = state.withLockedValue { state in
-            state.outbox.append(line)
+            let number = state.sent[channel, default: 0] + 1
+            state.sent[channel] = number
+            state.outbox.append(Outgoing(channel: channel, number: number, body: body))
             guard state.outbox.count > configuration.maxOutbox else {
                 state.wake?.yield()
                 return false
@@ -104,14 +143,6 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
         if firstDrop {
             logger.warning("cluster outbox full while the database is away: oldest messages dropped", metadata: ["dropped": "\(droppedMessages)"])
         }
-    }
-
-    public func isAlive(nodeTag: String) -> Bool {
-        nodeTag == self.nodeTag || state.withLockedValue { $0.alive.contains(nodeTag) }
-    }
-
-    public func setReceiver(_ receiver: @escaping @Sendable (ClusterMessage) -> Void) {
-        state.withLockedValue { $0.receiver = receiver }
     }
 
     // MARK: Running
@@ -176,11 +207,14 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
             host: configuration.host, port: configuration.port, username: configuration.username,
             password: configuration.password, database: configuration.database, tls: .disable)
         config.options.connectTimeout = .seconds(5)
+        // Named in pg_stat_activity, so an operator (or a test) can find a node's connections.
+        config.options.additionalStartupParameters = [("application_name", "switchboard \(nodeName)")]
         return try await PostgresConnection.connect(
             on: eventLoopGroup.next(), configuration: config, id: 1, logger: Logger(label: "switchboard.cluster.postgres"))
     }
 
-    /// One connected period: two connections (one listens, one writes), until one fails.
+    /// One connected period: two connections (one listens and reads the log, one writes), until
+    /// one fails.
     private func runConnected(connected: () -> Void) async throws {
         let listening = try await connect()
         let writing: PostgresConnection
@@ -198,26 +232,40 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
         }
         try await Schema.create(on: writing, logger: logger)
         try await beat(on: writing)
-        let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        state.withLockedValue { $0.wake = wake }
-        wake.yield()  // what waited in the outbox
-        setConnected(true)
-        connected()
-        logger.info("cluster bus connected", metadata: ["node": "\(nodeName)", "tag": "\(nodeTag)"])
 
+        // Both channels' notifications, in one line, read by one task: the log is read in order.
+        let (notifications, arrived) = AsyncThrowingStream.makeStream(of: (channel: String, payload: String).self)
+        let channels = [Self.channel, Self.channel(of: nodeTag)]
+        let (listeningStarted, started) = AsyncStream.makeStream(of: Void.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await listening.listen(on: Self.channel) { notifications in
-                    for try await notification in notifications {
-                        try await self.handle(notification.payload, fetchingOn: listening)
+            for channel in channels {
+                group.addTask {
+                    try await listening.listen(on: channel) { stream in
+                        started.yield()
+                        for try await notification in stream { arrived.yield((channel, notification.payload)) }
                     }
+                    throw PostgresClusterBusError.listenEnded
                 }
-                throw PostgresClusterBusError.listenEnded
             }
             group.addTask {
-                for await _ in wakeups {
-                    try await self.sendOutbox(on: writing)
+                // Once both channels listen: what the log holds that this node missed, then the
+                // notifications as they come.
+                var count = 0
+                for await _ in listeningStarted {
+                    count += 1
+                    if count == channels.count { break }
                 }
+                try await self.catchUp(channels: channels, on: listening)
+                for try await (channel, payload) in notifications {
+                    try await self.handle(payload, on: channel, reading: listening)
+                }
+            }
+            let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            state.withLockedValue { $0.wake = wake }
+            group.addTask {
+                // Hello: this node's tag alone, then what waited in the outbox.
+                _ = try await writing.query("SELECT pg_notify(\(Self.channel), \(self.nodeTag))", logger: self.logger).collect()
+                for await _ in wakeups { try await self.sendOutbox(on: writing) }
             }
             group.addTask {
                 while true {
@@ -225,73 +273,124 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
                     try await self.beat(on: writing)
                 }
             }
+            wake.yield()
+            setConnected(true)
+            connected()
+            logger.info("cluster bus connected", metadata: ["node": "\(nodeName)", "tag": "\(nodeTag)"])
             defer { group.cancelAll() }
             try await group.next()
         }
     }
 
-    // MARK: Messages
+    // MARK: Sending
 
-    /// Sends what waits in the outbox, in order, several small ones per statement (one statement
-    /// is one transaction: its notifications arrive in order). A message leaves the outbox once
-    /// its statement succeeded.
+    /// Sends what waits in the outbox, in order, up to 64 messages per statement: one statement
+    /// logs them and notifies (one transaction: its notifications arrive in order). A message
+    /// leaves the outbox once its statement succeeded.
     private func sendOutbox(on connection: PostgresConnection) async throws {
         while true {
             let batch = state.withLockedValue { Array($0.outbox.prefix(64)) }
             guard !batch.isEmpty else { return }
-            var sql = "SELECT "
+            var rows: [String] = []
+            var notifications: [String] = []
             var binds = PostgresBindings()
-            var count = 0
-            for line in batch {
-                if line.utf8.count > Self.maxNotification {
-                    if count > 0 { break }
-                    try await sendLarge(line, on: connection)
-                    count = 1
-                    break
-                }
-                binds.append(line)
-                sql += (count == 0 ? "" : ", ") + "pg_notify('\(Self.channel)', $\(binds.count))"
-                count += 1
+            func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+                binds.append(value)
+                return "$\(binds.count)"
             }
-            if binds.count > 0 {
-                _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+            let origin = bind(nodeTag)
+            for message in batch {
+                let channel = bind(message.channel)
+                rows.append("(\(origin), \(channel), \(bind(message.number)), \(bind(message.body)))")
+                let head = nodeTag + " " + String(message.number) + " "
+                let inline = head.utf8.count + message.body.utf8.count <= Self.maxNotification
+                notifications.append("pg_notify(\(channel), \(bind(head + (inline ? message.body : "#"))))")
             }
-            state.withLockedValue { $0.outbox.removeFirst(min(count, $0.outbox.count)) }
+            let sql = "WITH logged AS (INSERT INTO switchboard_log (origin, channel, number, body) VALUES "
+                + rows.joined(separator: ", ") + ") SELECT " + notifications.joined(separator: ", ")
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+            state.withLockedValue { $0.outbox.removeFirst(min(batch.count, $0.outbox.count)) }
         }
     }
 
-    /// A message over `NOTIFY`'s limit: its body goes into the table, the notification carries the row's id.
-    private func sendLarge(_ line: String, on connection: PostgresConnection) async throws {
-        let body = String(line.dropFirst(nodeTag.count + 1))
-        let rows = try await connection.query(
-            "INSERT INTO switchboard_payloads (origin, body) VALUES (\(nodeTag), \(body)) RETURNING id", logger: logger)
-        var id: Int64?
-        for try await row in rows.decode(Int64.self) { id = row }
-        guard let id else { throw PostgresClusterBusError.noRowId }
-        _ = try await connection.query("SELECT pg_notify(\(Self.channel), \(nodeTag + " #" + String(id)))", logger: logger).collect()
-    }
+    // MARK: Receiving
 
-    /// A notification: `<origin tag> <message>`, or `<origin tag> #<row id>` for a large one.
-    /// The node's own notifications come back to it too, and are skipped.
-    private func handle(_ payload: String, fetchingOn connection: PostgresConnection) async throws {
-        guard let space = payload.firstIndex(of: " ") else { return }
-        guard payload[..<space] != nodeTag else { return }
-        var body = String(payload[payload.index(after: space)...])
-        if body.hasPrefix("#"), let id = Int64(body.dropFirst()) {
-            let rows = try await connection.query("SELECT body FROM switchboard_payloads WHERE id = \(id)", logger: logger)
-            var fetched: String?
-            for try await row in rows.decode(String.self) { fetched = row }
-            guard let fetched else {
-                logger.warning("cluster message #\(id) is gone from the table (pruned?)")
+    /// A notification: `<origin tag> <number> <message>` (`#` for a message read from the log),
+    /// or `<origin tag>` alone, a node's hello when it connects. The node's own notifications
+    /// come back to it too, and are skipped.
+    private func handle(_ payload: String, on channel: String, reading connection: PostgresConnection) async throws {
+        let parts = payload.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        let origin = String(parts[0])
+        guard origin != nodeTag else { return }
+        // A node that sends is alive: a new node is known at its first word, its hello.
+        state.withLockedValue { _ = $0.alive.insert(origin) }
+        guard parts.count == 3, let number = Int64(parts[1]) else { return }
+        let key = origin + " " + channel
+        let last = state.withLockedValue { $0.delivered[key] }
+        if let last, number <= last { return }
+        if let last, number > last + 1 {
+            // Notifications were missed: the log has them.
+            for (missed, body) in try await readLog(origin: origin, channel: channel, after: last, through: number - 1, on: connection) {
+                deliver(body, from: origin, key: key, number: missed)
+            }
+        }
+        var body = String(parts[2])
+        if body == "#" {
+            guard let logged = try await readLog(origin: origin, channel: channel, after: number - 1, through: number, on: connection).first?.body else {
+                logger.warning("cluster message no longer in the log", metadata: ["origin": "\(origin)", "number": "\(number)"])
                 return
             }
-            body = fetched
+            body = logged
+        }
+        deliver(body, from: origin, key: key, number: number)
+    }
+
+    /// After (re)connecting: the messages of the log that follow the last one delivered from each
+    /// node this node has heard from.
+    private func catchUp(channels: [String], on connection: PostgresConnection) async throws {
+        let delivered = state.withLockedValue { $0.delivered }
+        guard !delivered.isEmpty else { return }
+        let rows = try await connection.query(
+            """
+            SELECT origin, channel, number, body FROM switchboard_log
+            WHERE channel = \(channels[0]) OR channel = \(channels[1]) ORDER BY origin, channel, number
+            """, logger: logger)
+        var missed = 0
+        for try await (origin, channel, number, body) in rows.decode((String, String, Int64, String).self) {
+            let key = origin + " " + channel
+            guard let last = state.withLockedValue({ $0.delivered[key] }), number > last else { continue }
+            deliver(body, from: origin, key: key, number: number)
+            missed += 1
+        }
+        if missed > 0 { logger.info("cluster bus read \(missed) missed messages from the log") }
+    }
+
+    private func readLog(origin: String, channel: String, after first: Int64, through last: Int64, on connection: PostgresConnection)
+        async throws -> [(number: Int64, body: String)]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT number, body FROM switchboard_log
+            WHERE origin = \(origin) AND channel = \(channel) AND number > \(first) AND number <= \(last) ORDER BY number
+            """, logger: logger)
+        var found: [(number: Int64, body: String)] = []
+        for try await (number, body) in rows.decode((Int64, String).self) { found.append((number, body)) }
+        if found.count < last - first {
+            logger.warning("cluster messages lost: older than the log keeps", metadata: ["origin": "\(origin)", "missing": "\(last - first - Int64(found.count))"])
+        }
+        return found
+    }
+
+    private func deliver(_ body: String, from origin: String, key: String, number: Int64) {
+        let receiver = state.withLockedValue { state in
+            state.delivered[key] = number
+            return state.receiver
         }
         guard let message = ClusterMessage(encoded: body) else {
             logger.warning("cluster message that does not decode", metadata: ["bytes": "\(body.utf8.count)"])
             return
         }
-        state.withLockedValue { $0.receiver }?(message)
+        receiver?(.message(message, from: origin))
     }
 
     // MARK: Nodes
@@ -309,10 +408,16 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
             "SELECT tag FROM switchboard_nodes WHERE last_seen > now() - make_interval(secs => \(timeout))", logger: logger)
         var alive: Set<String> = []
         for try await tag in rows.decode(String.self) { alive.insert(tag) }
-        let before = state.withLockedValue { state in defer { state.alive = alive }; return state.alive }
-        for tag in before.subtracting(alive) { logger.warning("cluster node is gone", metadata: ["tag": "\(tag)"]) }
+        let (before, receiver) = state.withLockedValue { state in
+            defer { state.alive = alive }
+            return (state.alive, state.receiver)
+        }
+        for tag in before.subtracting(alive) where tag != nodeTag {
+            logger.warning("cluster node is gone: its sessions are unknown now", metadata: ["tag": "\(tag)"])
+            receiver?(.nodeGone(tag))
+        }
         _ = try await connection.query(
-            "DELETE FROM switchboard_payloads WHERE origin = \(nodeTag) AND created < now() - interval '60 seconds'", logger: logger
+            "DELETE FROM switchboard_log WHERE origin = \(nodeTag) AND created < now() - interval '60 seconds'", logger: logger
         ).collect()
     }
 }
@@ -321,13 +426,11 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
 public enum PostgresClusterBusError: Error, CustomStringConvertible {
     case badURL(String)
     case listenEnded
-    case noRowId
 
     public var description: String {
         switch self {
         case .badURL(let url): return "not a postgres:// URL: \(url)"
         case .listenEnded: return "the LISTEN connection ended"
-        case .noRowId: return "INSERT returned no id"
         }
     }
 }
@@ -344,9 +447,10 @@ enum Schema {
                 last_seen timestamptz NOT NULL)
             """,
             """
-            CREATE TABLE IF NOT EXISTS switchboard_payloads (
-                id bigserial PRIMARY KEY, origin text NOT NULL, created timestamptz NOT NULL DEFAULT now(),
-                body text NOT NULL)
+            CREATE TABLE IF NOT EXISTS switchboard_log (
+                origin text NOT NULL, channel text NOT NULL, number bigint NOT NULL,
+                created timestamptz NOT NULL DEFAULT now(), body text NOT NULL,
+                PRIMARY KEY (origin, channel, number))
             """,
             "DELETE FROM switchboard_nodes WHERE last_seen < now() - interval '1 hour'",
             "COMMIT",

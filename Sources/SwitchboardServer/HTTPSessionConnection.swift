@@ -6,14 +6,14 @@ import SwitchboardCore
 /// `poll` and `stream`). It forwards the session's calls to the HTTP handler on its channel's loop.
 final class HTTPSessionConnection: SessionConnection, @unchecked Sendable {
     let descriptor: TransportDescriptor
-    let session: Client
+    let session: any SessionHandle
     let index: String?
     let style: ConnectionStyle
     private let handler: NIOLoopBound<SessionHTTPHandler>
 
     var transportName: String { descriptor.name }
 
-    init(descriptor: TransportDescriptor, session: Client, index: String?, handler: SessionHTTPHandler, eventLoop: any EventLoop) {
+    init(descriptor: TransportDescriptor, session: any SessionHandle, index: String?, handler: SessionHTTPHandler, eventLoop: any EventLoop) {
         self.descriptor = descriptor
         self.session = session
         self.index = index
@@ -47,5 +47,10 @@ final class HTTPSessionConnection: SessionConnection, @unchecked Sendable {
 
     func reject() {
         onHandler { $0.rejectHeld(self) }
+    }
+
+    func accepted() {
+        guard style == .persistent else { return }
+        onHandler { $0.acceptStream(self) }
     }
 }

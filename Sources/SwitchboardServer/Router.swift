@@ -9,7 +9,7 @@ protocol SessionDirectory {
 }
 
 extension Listener: SessionDirectory {
-    func contains(sessionId: String) -> Bool { client(sessionId) != nil }
+    func contains(sessionId: String) -> Bool { session(sessionId) != nil }
     var sessionCount: Int { clientCount }
 }
 
@@ -46,7 +46,7 @@ struct Router: Sendable {
         case preflight(HTTPHeaders)
         /// `HEAD` on a known session's path: answer `200`, empty (a client asks whether its
         /// session is still there before it re-attaches).
-        case sessionExists(cors: HTTPHeaders)
+        case sessionExists(sessionId: String, cors: HTTPHeaders)
         /// Client data for a known session: read the body (at most `maxHttpBufferSize`), then deliver it.
         case receive(sessionId: String, cors: HTTPHeaders)
         /// Open a poll or a stream.
@@ -119,8 +119,8 @@ struct Router: Sendable {
             headers.add(name: "Access-Control-Max-Age", value: "86400")
             return .preflight(headers)
         case .HEAD:
-            guard sessionId != nil, !unknownSession else { return refuse(.notFound, "unknown session", cors: cors) }
-            return .sessionExists(cors: cors)
+            guard let sessionId, !unknownSession else { return refuse(.notFound, "unknown session", cors: cors) }
+            return .sessionExists(sessionId: sessionId, cors: cors)
         case .POST:
             guard descriptor.kind != .upgrade else {
                 return refuse(.methodNotAllowed, "\(name) takes no POST: its messages travel over the socket", cors: allow)

@@ -50,6 +50,8 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var request: HTTPRequestHead
         var cors: HTTPHeaders
         var streaming: Bool
+        /// Whether the session accepted it (a stream has written its head).
+        var accepted = false
     }
 
     init(listener: Listener) {
@@ -155,9 +157,22 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .preflight(let headers):
             state = .skipping
             respond(context, head, .noContent, headers: headers, body: nil)
-        case .sessionExists(let cors):
+        case .sessionExists(let sessionId, let cors):
+            // Another node's session: its owner answers. NIO's pipelining assistance holds the
+            // next request of this connection until then.
             state = .skipping
-            respond(context, head, .ok, headers: cors, body: nil)
+            let answer = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            listener.sessionExists(sessionId) { exists in
+                answer.eventLoop.runOnLoop {
+                    let (handler, context) = answer.value
+                    guard handler.context != nil else { return }
+                    if exists {
+                        handler.respond(context, head, .ok, headers: cors, body: nil)
+                    } else {
+                        handler.refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: cors), head, context: context)
+                    }
+                }
+            }
         case .receive(let sessionId, let cors):
             state = .reading(Request(head: head, sessionId: sessionId, cors: cors))
         case .connect, .legacyUpgrade:
@@ -179,7 +194,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Client data: a form with one field `data` carrying a payload.
     private func receive(_ request: Request, context: ChannelHandlerContext) {
-        guard let session = listener.client(request.sessionId) else {
+        guard let session = listener.session(request.sessionId) else {
             return refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: request.cors), request.head, context: context)
         }
         switch Router.payload(ofForm: request.body, cors: request.cors) {
@@ -189,14 +204,17 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             // Answered once the session has taken the payload (the `ok` acknowledges it, §11.2);
             // NIO's pipelining assistance holds the next request of this connection until then.
             let answer = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-            let decoded = session.receive(payload: payload) { refusal in
+            let decoded = session.receive(payload: payload) { verdict in
                 answer.eventLoop.runOnLoop {
                     let (handler, context) = answer.value
                     guard handler.context != nil else { return }
-                    if let refusal {
-                        handler.refuse(.init(status: .badRequest, reason: "payload refused: \(refusal)", close: false, headers: request.cors), request.head, context: context)
-                    } else {
+                    switch verdict {
+                    case .taken:
                         handler.respond(context, request.head, .ok, headers: request.cors, body: "ok")
+                    case .refused(let reason):
+                        handler.refuse(.init(status: .badRequest, reason: "payload refused: \(reason)", close: false, headers: request.cors), request.head, context: context)
+                    case .unknownSession:
+                        handler.refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: request.cors), request.head, context: context)
                     }
                 }
             }
@@ -207,9 +225,9 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// The session a connection is for: the known one, or a new one on this loop.
-    private func session(_ sessionId: String?, _ head: HTTPRequestHead, cors: HTTPHeaders, context: ChannelHandlerContext) -> Client? {
+    private func session(_ sessionId: String?, _ head: HTTPRequestHead, cors: HTTPHeaders, context: ChannelHandlerContext) -> (any SessionHandle)? {
         if let sessionId {
-            if let session = listener.client(sessionId) { return session }
+            if let session = listener.session(sessionId) { return session }
             refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: cors), head, context: context)
             return nil
         }
@@ -226,19 +244,9 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let connection = HTTPSessionConnection(
             descriptor: descriptor, session: session, index: request.index, handler: self, eventLoop: context.eventLoop)
         let streaming = descriptor.kind == .stream
-        if streaming {
-            var headers = Router.responseHeaders(for: descriptor, cors: request.cors)
-            // HTTP/1.0 has no chunked encoding: the stream is delimited by closing the connection.
-            let keepAlive = head.isKeepAlive && head.version != .http1_0
-            headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
-            let prelude = descriptor.paddedPrelude
-            if !prelude.isEmpty {
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: prelude)))), promise: nil)
-            }
-            context.flush()
-        }
-        // Held before the session attaches it: the session may answer at once.
+        // Held before the session attaches it: the session may answer at once. A stream's head
+        // goes out once the session has accepted it (``acceptStream(_:)``), so a session that
+        // is over, here or on another node, is still a 404.
         held = Held(connection: connection, request: head, cors: request.cors, streaming: streaming)
         let id = session.attach(connection, style: connection.style, acknowledged: TransportURL.acknowledged(in: head.uri))
         if held?.connection === connection { held?.id = id }
@@ -285,6 +293,21 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Called by HTTPSessionConnection on this loop
 
+    func acceptStream(_ connection: HTTPSessionConnection) {
+        guard let context, let held, held.connection === connection, held.streaming else { return }
+        var headers = Router.responseHeaders(for: connection.descriptor, cors: held.cors)
+        // HTTP/1.0 has no chunked encoding: the stream is delimited by closing the connection.
+        let keepAlive = held.request.isKeepAlive && held.request.version != .http1_0
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: held.request.version, status: .ok, headers: headers))), promise: nil)
+        let prelude = connection.descriptor.paddedPrelude
+        if !prelude.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: prelude)))), promise: nil)
+        }
+        context.flush()
+        self.held?.accepted = true
+    }
+
     func streamWrite(_ connection: HTTPSessionConnection, text: String) {
         guard let context, let held, held.connection === connection, held.streaming else { return }
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
@@ -318,7 +341,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func rejectHeld(_ connection: HTTPSessionConnection) {
         guard let context, let held, held.connection === connection else { return }
         self.held = nil
-        if held.streaming {
+        if held.streaming, held.accepted {
             context.writeLastAndClose(wrapOutboundOut(.end(nil)))
         } else {
             refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: held.cors), held.request, context: context)

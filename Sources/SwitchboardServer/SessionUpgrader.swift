@@ -47,7 +47,7 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
             return context.channel.close()
         }
         let listener = target.listener
-        let session = target.sessionId.flatMap(listener.client) ?? listener.createSession(on: context.eventLoop)
+        let session = target.sessionId.flatMap(listener.session) ?? listener.createSession(on: context.eventLoop)
         guard let session, target.sessionId == nil || session.sessionId == target.sessionId else {
             listener.logger.info("upgrade for a session that ended meanwhile; closing")
             return context.channel.close()

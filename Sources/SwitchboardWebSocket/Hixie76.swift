@@ -26,7 +26,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     typealias OutboundOut = ByteBuffer
 
     let transportName: String
-    let session: Client
+    let session: any SessionHandle
     private let responseHead: String
     private let keys: (UInt32, UInt32)
     private var reader: Hixie76FrameReader
@@ -38,7 +38,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
 
-    init(transportName: String, session: Client, request: HTTPRequestHead, keys: (UInt32, UInt32), maxFrameSize: Int) {
+    init(transportName: String, session: any SessionHandle, request: HTTPRequestHead, keys: (UInt32, UInt32), maxFrameSize: Int) {
         self.requestURI = request.uri
         self.transportName = transportName
         self.session = session
@@ -119,7 +119,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
 
 extension WebSocketTransport {
     /// hixie-76 for old clients: the handlers that replace HTTP on the connection.
-    public func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (Client) -> [any ChannelHandler])? {
+    public func legacyUpgradeHandlers(request: HTTPRequestHead, maxFrameSize: Int) -> (@Sendable (any SessionHandle) -> [any ChannelHandler])? {
         guard Hixie76.isHandshake(request),
             let key1 = request.headers.first(name: "Sec-WebSocket-Key1").flatMap(Hixie76.keyNumber),
             let key2 = request.headers.first(name: "Sec-WebSocket-Key2").flatMap(Hixie76.keyNumber)

@@ -7,7 +7,7 @@ protocol SocketSessionConnection: SessionConnection, AnyObject {
     /// The handler's context while it is in the pipeline; touched on the channel's loop only.
     var context: ChannelHandlerContext? { get set }
     /// The session this socket carries.
-    var session: Client { get }
+    var session: any SessionHandle { get }
     /// The socket's id in the session, once attached.
     var connectionID: ConnectionID? { get }
     /// The channel's loop, set when the handler is added.
@@ -70,10 +70,15 @@ extension SocketSessionConnection {
 
     /// Hands a payload from the client to `session`. One refused whole, because it does not
     /// decode (docs/protocol.md §2.1) or the session cannot take it (§11.2), fails the connection.
-    func receive(_ payload: String, session: Client, context: ChannelHandlerContext) {
-        let decoded = session.receive(payload: payload) { [self] refusal in
-            guard let refusal else { return }
-            onChannelLoop { handler, context in handler.refusePayload("payload refused: \(refusal)", context: context) }
+    func receive(_ payload: String, session: any SessionHandle, context: ChannelHandlerContext) {
+        let decoded = session.receive(payload: payload) { [self] verdict in
+            let reason: String
+            switch verdict {
+            case .taken: return
+            case .refused(let why): reason = "payload refused: \(why)"
+            case .unknownSession: reason = "the session is over"
+            }
+            onChannelLoop { handler, context in handler.refusePayload(reason, context: context) }
         }
         if let problem = decoded.problem { refusePayload("bad payload: \(problem)", context: context) }
     }

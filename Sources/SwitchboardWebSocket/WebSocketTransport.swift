@@ -14,7 +14,7 @@ public struct WebSocketTransport: UpgradeTransport {
     }
 
     public func configure(
-        channel: any Channel, request: HTTPRequestHead, session: Client, maxFrameSize: Int,
+        channel: any Channel, request: HTTPRequestHead, session: any SessionHandle, maxFrameSize: Int,
         position: ChannelPipeline.SynchronousOperations.Position
     ) throws {
         // Frames from the client are checked strictly (docs/protocol.md §9.3): every refusal
@@ -42,7 +42,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     typealias OutboundOut = WebSocketFrame
 
     let transportName: String
-    let session: Client
+    let session: any SessionHandle
     var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
     /// The frame rules and the closing handshake.
@@ -52,7 +52,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     private let acknowledged: Int?
 
     /// - Parameter acknowledged: the `ack=<n>` of the upgrade request (docs/protocol.md §11).
-    init(transportName: String, session: Client, acknowledged: Int? = nil) {
+    init(transportName: String, session: any SessionHandle, acknowledged: Int? = nil) {
         self.acknowledged = acknowledged
         self.transportName = transportName
         self.session = session

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardServerTestSupport
+import SwitchboardWire
 import SwitchboardTestKit
 import Testing
 
@@ -12,7 +13,8 @@ struct ClusterTests {
         for n in 1...count {
             nodes.append(
                 try await HostProcess([
-                    "--app", "echo", "--transports", "websocket,xhr-polling", "--cluster", database.url, "--node", "n\(n)",
+                    "--app", "echo", "--transports", "websocket,xhr-polling,jsonp-polling,xhr-multipart,htmlfile",
+                    "--cluster", database.url, "--node", "n\(n)",
                 ]))
         }
         return nodes
@@ -87,5 +89,179 @@ struct ClusterTests {
         try await a.send(text: framed("broadcast:after"))
         #expect(try await b.receiveText() == framed("after"))
         try await Self.expectNothingElse(b, "each once")
+    }
+
+    @Test("a node that lost its connections reads what it missed from the log: once each, in order")
+    func receiverReconnects() async throws {
+        let database = try await PostgresServer.start()
+        defer { database.stop() }
+        let nodes = try await Self.nodes(database, count: 2)
+        defer { for node in nodes { node.stop() } }
+        let (a, b) = (try await Self.socket(on: nodes[0]), try await Self.socket(on: nodes[1]))
+        try await a.send(text: framed("broadcast:first"))
+        #expect(try await b.receiveText() == framed("first"))
+        // n2's connections end; n1 sends before n2 listens again (it waits 0.25 s to reconnect).
+        try database.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchboard n2'")
+        try await a.send(text: framed("broadcast:missed 1", "broadcast:missed 2"))
+        try await Self.expectNothingElse(a, "sent")
+        #expect(try await b.receiveText() == framed("missed 1"))
+        #expect(try await b.receiveText() == framed("missed 2"))
+        try await a.send(text: framed("broadcast:later"))
+        #expect(try await b.receiveText() == framed("later"))
+        try await Self.expectNothingElse(b, "each once")
+    }
+
+    /// The messages of a framed payload.
+    static func messages(_ payload: String) -> [String] {
+        Framed.split(payload, maxFrameLength: 1_000_000).texts
+    }
+
+    /// The SID of a cluster handshake payload.
+    static func sessionId(_ handshake: String) throws -> String {
+        try sessionId(messages(handshake))
+    }
+
+    /// The SID of a cluster handshake's messages.
+    static func sessionId(_ texts: [String]) throws -> String {
+        let sid = try #require(texts.first)
+        try #require(sid.count == 30, "not a cluster SID: \(texts)")
+        return sid
+    }
+
+    /// Requests of one session sent to each node in turn, as a round-robin balancer would.
+    final class RoundRobin {
+        let connections: [HTTPTestConnection]
+        let transport: String
+        var count = 0
+
+        init(_ nodes: [HostProcess], transport: String) async throws {
+            var connections: [HTTPTestConnection] = []
+            for node in nodes { connections.append(try await HTTPTestConnection.connect(port: node.port)) }
+            self.connections = connections
+            self.transport = transport
+        }
+
+        /// The next node's connection.
+        func next() -> HTTPTestConnection {
+            count += 1
+            return connections[count % connections.count]
+        }
+
+        /// The path of a poll, or of a POST, for `sid` ("" for a new session).
+        func path(_ sid: String) -> String {
+            transport == "jsonp-polling"
+                ? "/socket.io/\(transport)/\(sid)/\(TestServer.now())/\(count)" : "/socket.io/\(transport)/\(sid)/\(TestServer.now())"
+        }
+
+        /// One poll on the next node: the messages of its answer.
+        func poll(_ sid: String) async throws -> [String] {
+            let connection = next()
+            let answer = try await connection.request("GET", path(sid))
+            try #require(answer.status == 200, "poll: \(answer.status) \(answer.bodyString)")
+            return ClusterTests.messages(try Wire.payload(of: answer.bodyString, transport: transport))
+        }
+
+        /// One POST on the next node.
+        func post(_ sid: String, _ texts: String...) async throws -> TestHTTPResponse {
+            let connection = next()
+            return try await connection.request("POST", path(sid), body: formBody([("data", texts.map(Framed.frame).joined())]))
+        }
+    }
+
+    @Test("no sticky sessions: xhr-polling and jsonp-polling, each request on the next node; hundreds of messages in order, nothing lost",
+          arguments: ["xhr-polling", "jsonp-polling"])
+    func roundRobinPolling(transport: String) async throws {
+        let database = try await PostgresServer.start()
+        defer { database.stop() }
+        let nodes = try await Self.nodes(database)
+        defer { for node in nodes { node.stop() } }
+        let balancer = try await RoundRobin(nodes, transport: transport)
+        let sid = try Self.sessionId(try await balancer.poll(""))
+        var received: [String] = []
+        let count = 300
+        for n in 0..<count {
+            let post = try await balancer.post(sid, "m\(n)")
+            try #require(post.status == 200, "POST \(n): \(post.status) \(post.bodyString)")
+            while received.last != "m\(n)" {
+                received += try await balancer.poll(sid)
+            }
+        }
+        #expect(received == (0..<count).map { "m\($0)" }, "every echo once, in order")
+        #expect(try await balancer.post(sid, "node?").status == 200)
+        #expect(try await balancer.poll(sid) == ["node:n2"], "the node that owns the session (the handshake went to n2) answers, wherever the request lands")
+    }
+
+    @Test("a stream held on one node gets the echoes of POSTs sent through the others; HEAD finds the session anywhere")
+    func relayedStream() async throws {
+        let database = try await PostgresServer.start()
+        defer { database.stop() }
+        let nodes = try await Self.nodes(database)
+        defer { for node in nodes { node.stop() } }
+        let balancer = try await RoundRobin(nodes, transport: "xhr-polling")
+        let sid = try Self.sessionId(try await balancer.poll(""))  // owned by n2
+
+        let streamConnection = try await HTTPTestConnection.connect(port: nodes[2].port)
+        let stream = try await streamConnection.startRequest("GET", "/socket.io/xhr-multipart/\(sid)/\(TestServer.now())")
+        #expect(stream.status == 200)
+        _ = try await stream.nextChunkString()  // the prelude
+        for n in 0..<30 {
+            let post = try await HTTPTestConnection.connect(port: nodes[n % 2].port)
+            #expect(try await post.request("POST", "/socket.io/xhr-multipart/\(sid)/send", body: formBody([("data", framed("s\(n)"))])).status == 200)
+            let chunk = try #require(try await stream.nextChunkString())
+            #expect(Self.messages(try Wire.payload(of: chunk, transport: "xhr-multipart")) == ["s\(n)"])
+        }
+        for node in nodes {
+            let http = try await HTTPTestConnection.connect(port: node.port)
+            #expect(try await http.request("HEAD", "/socket.io/xhr-polling/\(sid)/1").status == 200)
+            let unknown = String(sid.dropLast(8).reversed()) + sid.suffix(8)  // the owner's tag, no such session
+            #expect(try await http.request("HEAD", "/socket.io/xhr-polling/\(unknown)/1").status == 404)
+            #expect(try await http.request("GET", "/socket.io/xhr-multipart/\(unknown)/1").status == 404, "a stream for no session: 404, not an empty stream")
+            #expect(try await http.request("POST", "/socket.io/xhr-polling/\(unknown)/send", body: formBody([("data", framed("x"))])).status == 404)
+        }
+    }
+
+    @Test("a WebSocket cut abruptly and resumed on another node gets what was queued meanwhile, then talks through it")
+    func webSocketResumedElsewhere() async throws {
+        let database = try await PostgresServer.start()
+        defer { database.stop() }
+        let nodes = try await Self.nodes(database)
+        defer { for node in nodes { node.stop() } }
+        let a = try await WebSocketTestClient.connect(port: nodes[0].port, path: "/socket.io/websocket")
+        let sid = try Self.sessionId(try await a.receiveText())
+        await a.disconnect()  // no close frame: a cut
+        let b = try await Self.socket(on: nodes[2])
+        try await b.send(text: framed("broadcast:while you were away"))
+        try await Self.expectNothingElse(b, "b gets no copy")
+
+        let resumed = try await WebSocketTestClient.connect(port: nodes[1].port, path: "/socket.io/websocket/\(sid)")
+        #expect(try await resumed.receiveText() == framed("while you were away"))
+        try await resumed.send(text: framed("echo me", "node?"))
+        #expect(try await resumed.receiveText() == framed("echo me"))
+        #expect(try await resumed.receiveText() == framed("node:n1"))
+    }
+
+    @Test("a node killed with SIGKILL: the others go on, and its sessions are refused (404) everywhere within the liveness bound")
+    func nodeDeath() async throws {
+        let database = try await PostgresServer.start()
+        defer { database.stop() }
+        let nodes = try await Self.nodes(database)
+        defer { for node in nodes { node.stop() } }
+        let doomed = try await WebSocketTestClient.connect(port: nodes[2].port, path: "/socket.io/websocket")
+        let sid = try Self.sessionId(try await doomed.receiveText())
+        let http = try await HTTPTestConnection.connect(port: nodes[0].port)
+        #expect(try await http.request("HEAD", "/socket.io/websocket/\(sid)").status == 200)
+
+        nodes[2].kill()
+        let clock = ContinuousClock()
+        let killed = clock.now
+        // Real time: the liveness bound is the nodes' real heartbeat timeout (5 s).
+        while try await http.request("HEAD", "/socket.io/websocket/\(sid)").status != 404 {
+            try #require(clock.now - killed < .seconds(15), "still known 15 s after the kill")
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        print("a killed node's session is refused after \(clock.now - killed)")
+        let (a, b) = (try await Self.socket(on: nodes[0]), try await Self.socket(on: nodes[1]))
+        try await a.send(text: framed("broadcast:still here"))
+        #expect(try await b.receiveText() == framed("still here"))
     }
 }

@@ -73,6 +73,11 @@ public final class PostgresServer: Sendable {
         try await startProcess()
     }
 
+    /// Runs SQL with `psql`, as the `postgres` user.
+    public func execute(_ sql: String) throws {
+        try Self.run(binaries + "/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-qAt", "-c", sql])
+    }
+
     /// Stops the server and removes its files.
     public func stop() {
         if let process = process.withLockedValue({ $0 }) {

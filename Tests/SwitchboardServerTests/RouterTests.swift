@@ -110,8 +110,8 @@ struct RouterTests {
 
     @Test("HEAD on a session's path tells whether the session exists, on every kind of transport")
     func sessionProbe() {
-        #expect(route(.HEAD, "/socket.io/websocket/known") == .sessionExists(cors: [:]))
-        #expect(route(.HEAD, "/socket.io/xhr-polling/known/123") == .sessionExists(cors: [:]))
+        #expect(route(.HEAD, "/socket.io/websocket/known") == .sessionExists(sessionId: "known", cors: [:]))
+        #expect(route(.HEAD, "/socket.io/xhr-polling/known/123") == .sessionExists(sessionId: "known", cors: [:]))
         #expect(refusal(route(.HEAD, "/socket.io/websocket/gone"))?.status == .notFound)
         #expect(refusal(route(.HEAD, "/socket.io/xhr-polling"))?.status == .notFound)
     }
