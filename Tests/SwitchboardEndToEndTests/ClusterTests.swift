@@ -22,7 +22,12 @@ struct ClusterTests {
 
     /// A WebSocket session on `node`; its handshake read.
     static func socket(on node: HostProcess) async throws -> WebSocketTestClient {
-        let socket = try await WebSocketTestClient.connect(port: node.port, path: "/socket.io/websocket")
+        try await socket(on: node.port)
+    }
+
+    /// A WebSocket session on `port`; its handshake read.
+    static func socket(on port: Int) async throws -> WebSocketTestClient {
+        let socket = try await WebSocketTestClient.connect(port: port, path: "/socket.io/websocket")
         let handshake = try await socket.receiveText()
         #expect(handshake.hasPrefix("~m~30~m~"), "a cluster SID: 22 random characters and the node's tag of 8")
         return socket
@@ -263,5 +268,62 @@ struct ClusterTests {
         let (a, b) = (try await Self.socket(on: nodes[0]), try await Self.socket(on: nodes[1]))
         try await a.send(text: framed("broadcast:still here"))
         #expect(try await b.receiveText() == framed("still here"))
+    }
+
+    @Test("through nginx's round robin (docs/cluster.md): polling sessions, a stream and WebSockets, as the browser client uses them")
+    func throughNginx() async throws {
+        let database = try await PostgresServer.start()
+        defer { database.stop() }
+        let nodes = try await Self.nodes(database)
+        defer { for node in nodes { node.stop() } }
+        let nginx = try await NginxServer(upstreams: nodes.map(\.port))
+        defer { nginx.stop() }
+
+        // xhr-polling and jsonp-polling: every request through one keep-alive connection to nginx.
+        for transport in ["xhr-polling", "jsonp-polling"] {
+            let http = try await HTTPTestConnection.connect(port: nginx.port)
+            var servedBy: Set<String> = []
+            var count = 0
+            func path(_ sid: String) -> String {
+                count += 1
+                return transport == "jsonp-polling"
+                    ? "/socket.io/\(transport)/\(sid)/\(TestServer.now())/\(count)" : "/socket.io/\(transport)/\(sid)/\(TestServer.now())"
+            }
+            func poll(_ sid: String) async throws -> [String] {
+                let answer = try await http.request("GET", path(sid))
+                try #require(answer.status == 200, "\(transport) poll: \(answer.status)")
+                servedBy.insert(answer.headers["X-Served-By"] ?? "")
+                return Self.messages(try Wire.payload(of: answer.bodyString, transport: transport))
+            }
+            let sid = try Self.sessionId(try await poll(""))
+            var received: [String] = []
+            for n in 0..<100 {
+                let post = try await http.request("POST", path(sid), body: formBody([("data", framed("\(transport) \(n)"))]))
+                try #require(post.status == 200)
+                servedBy.insert(post.headers["X-Served-By"] ?? "")
+                while received.last != "\(transport) \(n)" { received += try await poll(sid) }
+            }
+            #expect(received == (0..<100).map { "\(transport) \($0)" })
+            #expect(servedBy.count == 3, "round robin over the three nodes: \(servedBy)")
+        }
+
+        // htmlfile: the stream stays on one node, the POSTs go round.
+        let streamConnection = try await HTTPTestConnection.connect(port: nginx.port)
+        let stream = try await streamConnection.startRequest("GET", "/socket.io/htmlfile//\(TestServer.now())")
+        _ = try await stream.nextChunkString()  // the prelude
+        let sid = try Self.sessionId(Self.messages(try Wire.payload(of: try #require(try await stream.nextChunkString()), transport: "htmlfile")))
+        let posts = try await HTTPTestConnection.connect(port: nginx.port)
+        for n in 0..<12 {
+            #expect(try await posts.request("POST", "/socket.io/htmlfile/\(sid)/send", body: formBody([("data", framed("h\(n)"))])).status == 200)
+            let chunk = try #require(try await stream.nextChunkString())
+            #expect(Self.messages(try Wire.payload(of: chunk, transport: "htmlfile")) == ["h\(n)"])
+        }
+
+        // WebSockets through nginx's upgrade; each lands on some node; broadcasts cross.
+        var sockets: [WebSocketTestClient] = []
+        for _ in 0..<3 { sockets.append(try await Self.socket(on: nginx.port)) }
+        try await sockets[0].send(text: framed("broadcast:via nginx"))
+        #expect(try await sockets[1].receiveText() == framed("via nginx"))
+        #expect(try await sockets[2].receiveText() == framed("via nginx"))
     }
 }
