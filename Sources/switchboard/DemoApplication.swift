@@ -78,48 +78,83 @@ extension String {
     }
 }
 
-/// The chat demo: recent history for newcomers, a list of who is here, messages to everyone else.
+/// The chat demo: channels a user switches between, recent history for newcomers, who is here,
+/// messages to everyone in the channel. Sends go through rooms, so the demo works unchanged on a
+/// cluster: a channel's messages and its roll call reach every node. History is each node's own
+/// (a demo keeps no database): a newcomer sees the recent messages its node has seen.
+///
+/// Who is here travels as messages, not server state: a user who enters a channel is announced
+/// (`joined`, with its session id); every page in the channel answers `here`, which the server
+/// sends on to the newcomer's own room (`session:<sid>`) as `present`.
 final class ChatRoom: Sendable {
+    static let channels = ["general", "random", "swift"]
     private struct State {
-        var history: [JSONValue] = []
+        var history: [String: [JSONValue]] = [:]
         var nicknames: [String: String] = [:]
+        var channels: [String: String] = [:]
     }
     private let state = NIOLockedValueBox(State())
     private let historyLength = 20
 
+    static func room(_ channel: String) -> String { "chat:" + channel }
+
     func install(on listener: Listener) {
         listener.on(.clientConnect) { [self] client in
-            let history = state.withLockedValue { $0.history }
-            client.send(.json(["buffer": .array(history)]))
-            client.send(.json(["users": .array(names().map(JSONValue.string))]))
+            client.join("session:" + client.sessionId)
+            enter(Self.channels[0], client: client, listener: listener)
         }
         listener.on(.clientMessage) { [self] message, client in
             guard case .json(let object) = message else { return }
+            let channel = state.withLockedValue { $0.channels[client.sessionId] } ?? Self.channels[0]
             if case .string(let nickname)? = object["nickname"] {
                 let name = String(nickname.prefix(32))
                 state.withLockedValue { $0.nicknames[client.sessionId] = name }
-                announce("\(name) joined", users: true, on: listener)
+                announceArrival(of: client, name: name, in: channel, listener: listener)
+            } else if case .string(let next)? = object["channel"], Self.channels.contains(next), next != channel {
+                announceDeparture(of: client, from: channel, listener: listener)
+                enter(next, client: client, listener: listener)
             } else if case .string(let text)? = object["text"] {
                 let from = state.withLockedValue { $0.nicknames[client.sessionId] } ?? "anonymous"
                 let entry: JSONValue = ["from": .string(from), "text": .string(String(text.prefix(2000)))]
                 state.withLockedValue {
-                    $0.history.append(entry)
-                    if $0.history.count > historyLength { $0.history.removeFirst() }
+                    $0.history[channel, default: []].append(entry)
+                    if $0.history[channel]!.count > historyLength { $0.history[channel]!.removeFirst() }
                 }
-                listener.broadcast(.json(["message": entry]))
+                listener.to(Self.room(channel)).send(.json(["message": entry, "channel": .string(channel)]))
+            } else if case .string(let here)? = object["here"], case .string(let newcomer)? = object["to"],
+                let name = state.withLockedValue({ $0.nicknames[client.sessionId] })
+            {
+                // The roll call's answer goes to the newcomer alone, on whichever node it is.
+                listener.to("session:" + newcomer).send(.json(["present": .string(name), "channel": .string(here)]))
             }
         }
         listener.on(.clientDisconnect) { [self] client, _ in
-            guard let name = state.withLockedValue({ $0.nicknames.removeValue(forKey: client.sessionId) }) else { return }
-            announce("\(name) left", users: true, on: listener)
+            let channel = state.withLockedValue { $0.channels.removeValue(forKey: client.sessionId) }
+            if let channel { announceDeparture(of: client, from: channel, listener: listener) }
+            state.withLockedValue { _ = $0.nicknames.removeValue(forKey: client.sessionId) }
         }
     }
 
-    private func names() -> [String] {
-        state.withLockedValue { Array($0.nicknames.values).sorted() }
+    /// Puts the client in a channel: its room, the channel list, the channel's recent history.
+    private func enter(_ channel: String, client: Client, listener: Listener) {
+        let (history, name) = state.withLockedValue { state in
+            state.channels[client.sessionId] = channel
+            return (state.history[channel] ?? [], state.nicknames[client.sessionId])
+        }
+        client.join(Self.room(channel))
+        client.send(.json(["channels": .array(Self.channels.map(JSONValue.string)), "channel": .string(channel), "buffer": .array(history)]))
+        if let name { announceArrival(of: client, name: name, in: channel, listener: listener) }
     }
 
-    private func announce(_ text: String, users: Bool, on listener: Listener) {
-        listener.broadcast(.json(["announcement": .string(text), "users": .array(names().map(JSONValue.string))]))
+    private func announceArrival(of client: Client, name: String, in channel: String, listener: Listener) {
+        listener.to(Self.room(channel)).send(
+            .json(["joined": .string(name), "sid": .string(client.sessionId), "channel": .string(channel), "announcement": .string("\(name) joined #\(channel)")]))
+    }
+
+    private func announceDeparture(of client: Client, from channel: String, listener: Listener) {
+        client.leave(Self.room(channel))
+        guard let name = state.withLockedValue({ $0.nicknames[client.sessionId] }) else { return }
+        listener.to(Self.room(channel)).send(
+            .json(["left": .string(name), "channel": .string(channel), "announcement": .string("\(name) left #\(channel)")]))
     }
 }

@@ -35,6 +35,20 @@ async def chat(port, screenshot):
             await bob.click("#say button")
             await ada.wait_for_function("document.getElementById('messages').textContent.includes('hi ada')",
                                         timeout=5000)
+            # Channels: ada moves to #random; bob's words in #general no longer reach her.
+            await ada.click("#channel-random")
+            await ada.wait_for_function("document.getElementById('users').textContent == 'ada'", timeout=5000)
+            await bob.wait_for_function("document.getElementById('users').textContent == 'bob'", timeout=5000)
+            await bob.fill("#text", "only in general")
+            await bob.click("#say button")
+            await bob.wait_for_function("document.getElementById('messages').textContent.includes('only in general')", timeout=5000)
+            await bob.click("#channel-random")
+            await ada.wait_for_function("document.getElementById('users').textContent == 'adabob'", timeout=5000)
+            await bob.wait_for_function("document.getElementById('users').textContent == 'adabob'", timeout=5000)
+            await ada.fill("#text", "welcome to random")
+            await ada.click("#say button")
+            await bob.wait_for_function("document.getElementById('messages').textContent.includes('welcome to random')", timeout=5000)
+            assert "only in general" not in await ada.text_content("#messages"), "a message of another channel"
             assert "websocket" in await ada.text_content("#status")
             assert "xhr-polling" in await bob.text_content("#status")
             if screenshot:

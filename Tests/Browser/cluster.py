@@ -20,7 +20,9 @@ import time
 
 from playwright.async_api import async_playwright
 
+from chat_demo import chat
 from client import start_echo_host, transport_suite
+from host import start_host
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRANSPORTS = ["websocket", "xhr-polling", "jsonp-polling", "htmlfile"]
@@ -105,6 +107,27 @@ async def run(binary, only):
                         print(f"FAIL cluster {transport}: {error}")
             finally:
                 await browser.close()
+        # The chat demo, unchanged, on three nodes of its own cluster (a database of its own).
+        if not only:
+            for process in processes[-4:]:
+                process.terminate()
+                process.wait()
+            del processes[-4:]
+            subprocess.run(["psql", url, "-qc", "CREATE DATABASE chat"], check=True)
+            chat_ports = []
+            for n in range(1, 4):
+                node, node_port = start_host(binary, "--log-level", "error", "--cluster", url.rsplit("/", 1)[0] + "/chat", "--node", f"c{n}")
+                processes.append(node)
+                chat_ports.append(node_port)
+            nginx, port = start_nginx(directory, chat_ports)
+            processes.append(nginx)
+            started = time.monotonic()
+            try:
+                await chat(port, None)
+                print(f"ok   the chat demo through nginx over 3 nodes: two tabs, websocket and xhr-polling, channels  ({time.monotonic() - started:.1f} s)")
+            except Exception as error:
+                failures += 1
+                print(f"FAIL cluster chat demo: {error!r}")
     finally:
         for process in reversed(processes):
             process.terminate()

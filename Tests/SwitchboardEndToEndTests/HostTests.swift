@@ -29,8 +29,8 @@ struct HostTests {
 
         try await ada.send(text: framed(#"~j~{"nickname":"ada"}"#))
         var joined = ""
-        while !joined.contains("ada joined") { joined = try await ada.receiveText() }
-        #expect(joined.contains(#""users":["ada"]"#))
+        while !joined.contains("ada joined #general") { joined = try await ada.receiveText() }
+        #expect(joined.contains(#""joined":"ada""#))
         let post = try await HTTPTestConnection.connect(port: host.port)
         _ = try await post.request(
             "POST", "/socket.io/xhr-polling/\(bob)/send", body: formBody([("data", framed(#"~j~{"text":"hi ada"}"#))]))

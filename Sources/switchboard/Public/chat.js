@@ -22,9 +22,23 @@
     $('messages').appendChild(p);
     $('messages').scrollTop = $('messages').scrollHeight;
   }
-  function users(list) {
+  // Who is here in the current channel: filled by the server's roll call (joined, present, left).
+  var here = {};
+  var channel = null;
+  function users() {
     var ul = $('users'); ul.textContent = '';
-    list.forEach(function (name) { var li = document.createElement('li'); li.textContent = name; ul.appendChild(li); });
+    Object.keys(here).sort().forEach(function (name) { var li = document.createElement('li'); li.textContent = name; ul.appendChild(li); });
+  }
+  function channels(list) {
+    var ul = $('channels'); ul.textContent = '';
+    list.forEach(function (name) {
+      var li = document.createElement('li');
+      li.textContent = '#' + name;
+      li.id = 'channel-' + name;
+      if (name === channel) li.className = 'current';
+      li.onclick = function () { if (name !== channel) socket.send({ channel: name }); };
+      ul.appendChild(li);
+    });
   }
   function connected() {
     var t = socket.transport;
@@ -42,10 +56,26 @@
   socket.on('disconnect', function () { $('status').textContent = 'disconnected'; });
   socket.on('message', function (m) {
     if (typeof m !== 'object') { line('announcement', null, String(m)); return; }
+    if (m.channels) {
+      // Entered a channel: its name, the list, its recent history; who is here starts with us.
+      channel = m.channel;
+      channels(m.channels);
+      $('messages').textContent = '';
+      line('announcement', null, 'now in #' + channel);
+      here = {};
+      if (nickname) here[nickname] = true;
+      users();
+    }
     if (m.buffer) m.buffer.forEach(function (e) { line('message', e.from, e.text); });
-    if (m.message) line('message', m.message.from, m.message.text);
-    if (m.announcement) line('announcement', null, m.announcement);
-    if (m.users) users(m.users);
+    if (m.message && m.channel === channel) line('message', m.message.from, m.message.text);
+    if (m.announcement && m.channel === channel) line('announcement', null, m.announcement);
+    if (m.joined && m.channel === channel && m.sid !== socket.transport.sessionid) {
+      here[m.joined] = true;
+      if (nickname) socket.send({ here: channel, to: m.sid });  // the roll call: tell the newcomer
+    }
+    if (m.present && m.channel === channel) here[m.present] = true;
+    if (m.left && m.channel === channel) delete here[m.left];
+    if (m.joined || m.present || m.left) users();
   });
   socket.connect();
 
@@ -54,6 +84,7 @@
     nickname = $('nickname').value.trim();
     if (!nickname) return;
     socket.send({ nickname: nickname });
+    here[nickname] = true; users();
     $('join').hidden = true; $('say').hidden = false; $('text').focus();
   };
   $('say').onsubmit = function (e) {
