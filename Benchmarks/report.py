@@ -29,6 +29,14 @@ def load_results():
 
 
 R = load_results()
+
+
+def cluster_results():
+    """The rows of Benchmarks/cluster, by label (none when it did not run)."""
+    path = os.path.join(OUT, "cluster.jsonl")
+    if not os.path.exists(path):
+        return {}
+    return {r.get("label"): r for r in map(json.loads, filter(str.strip, open(path)))}
 M = json.load(open(os.path.join(OUT, "machine.json")))
 
 
@@ -429,6 +437,38 @@ def main():
                 if f:
                     p("")
                     p(f"*{who}, {label}: {f}*")
+        p("")
+
+    # The cluster (Benchmarks/cluster)
+    cluster = cluster_results()
+    if cluster:
+        p("### A cluster of three nodes beside one node (Benchmarks/cluster)")
+        p("")
+        b1, b3 = cluster.get("cluster-broadcast-1", {}), cluster.get("cluster-broadcast-3", {})
+        q1, q3 = cluster.get("cluster-polling-1", {}), cluster.get("cluster-polling-3", {})
+        p(f"Broadcast: {b3.get('clients', '?')} WebSocket clients, one asking for {b3.get('broadcasts', '?')} broadcasts "
+          "(at most 2 in flight); on three nodes the clients are spread over them in turn, so two receivers in three "
+          "are on another node than the sender. Polling: xhr-polling clients through nginx (docs/cluster.md's "
+          "configuration) in front of one node, or of three in round robin, where two requests in three land on a "
+          "node that relays them to the session's owner. Server CPU is summed over the nodes; PostgreSQL's is apart.")
+        p("")
+        p("| figure | one node | three nodes over PostgreSQL | three against one |")
+        p("|---|---:|---:|---:|")
+        for name, a, b, key, fmt, better in [
+            ("broadcast deliveries per second", b1, b3, "deliveries_per_s", fmt_num, "higher"),
+            ("broadcast: server CPU seconds per million deliveries", b1, b3, "server_cpu_s_per_million", fmt_num, "lower"),
+            ("broadcast delivery latency p50", b1, b3, "latency_p50_us", fmt_us, "lower"),
+            ("broadcast delivery latency p99", b1, b3, "latency_p99_us", fmt_us, "lower"),
+            ("broadcast: PostgreSQL CPU seconds", b1, b3, "postgres_cpu_s", fmt_num, None),
+            ("polling messages per second", q1, q3, "messages_per_s", fmt_num, "higher"),
+            ("polling: server CPU per message", q1, q3, "server_cpu_us_per_message", fmt_us, "lower"),
+            ("polling round trip p50", q1, q3, "latency_p50_us", fmt_us, "lower"),
+            ("polling round trip p99", q1, q3, "latency_p99_us", fmt_us, "lower"),
+            ("polling: PostgreSQL CPU seconds", q1, q3, "postgres_cpu_s", fmt_num, None),
+        ]:
+            x, y = a.get(key), b.get(key)
+            rel = None if x in (None, 0) or y in (None, 0) else (y / x)
+            p(f"| {name} | {fmt(x)} | {fmt(y)} | {'–' if rel is None else f'{rel:.2f}×'} |")
         p("")
 
     # The generator's share

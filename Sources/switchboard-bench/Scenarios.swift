@@ -23,11 +23,12 @@ final class Harness: @unchecked Sendable {
         self.stats = loops.map { _ in LoopStats() }
     }
 
-    var pid: Int32? { common.serverPid }
+    /// The first server's pid (memory is read from one server).
+    var pid: Int32? { common.serverPids.first }
 
     func openerConfig() -> SessionOpener.Config {
         SessionOpener.Config(
-            wire: common.wire, host: common.host, port: common.port, resource: common.resource,
+            wire: common.wire, host: common.host, ports: common.ports, resource: common.resource,
             sources: common.sources.split(separator: ",").map(String.init), concurrency: common.concurrency)
     }
 
@@ -159,7 +160,7 @@ func sleep(until deadline: UInt64) {
 func runIdle(_ h: Harness, sessions: Int, settle: Double) throws {
     guard let pid = h.pid, let before = ProcessStats.rssKiB(pid: pid) else { throw BenchError("idle needs --server-pid") }
     let delegate = NoDelegate()
-    let window = CPUWindow(pid: pid)
+    let window = CPUWindow(pids: [pid])
     let opened = try h.openSessions(sessions, delegate: delegate, allowFailures: true)
     sleep(seconds: settle)
     let after = ProcessStats.rssKiB(pid: pid) ?? before
@@ -233,7 +234,7 @@ func runBroadcast(_ h: Harness, clients: Int, messages: Int, window: Int) throws
     let opened = try h.openSessions(clients, delegate: run)
     run.sender = opened.clients[0]
     sleep(seconds: 0.5)
-    let cpu = CPUWindow(pid: h.pid)
+    let cpu = CPUWindow(pids: h.common.serverPids)
     let senderLoop = run.sender.eventLoop!
     senderLoop.execute {
         for _ in 0..<min(window, messages) { run.sendNext() }
@@ -327,7 +328,7 @@ func runEcho(_ h: Harness, clients: Int, duration: Double, warmup: Double, rate:
         client.eventLoop?.scheduleTask(in: .nanoseconds(offset)) { run.send(client) }
     }
     sleep(until: measureFrom)
-    let cpu = CPUWindow(pid: h.pid)
+    let cpu = CPUWindow(pids: h.common.serverPids)
     sleep(until: endAt)
     let used = cpu.finish()
     let failure = h.outcome(of: run.done, what: "last echoes")
@@ -367,7 +368,7 @@ func runPolling(_ h: Harness, clients count: Int, duration: Double, warmup: Doub
     for i in 0..<count {
         let loopIndex = i % h.loops.count
         let client = PollingClient(
-            index: i, wire: h.common.wire, loop: h.loops[loopIndex], host: h.common.host, port: h.common.port,
+            index: i, wire: h.common.wire, loop: h.loops[loopIndex], host: h.common.host, port: h.common.ports[i % h.common.ports.count],
             resource: h.common.resource, source: sources[i % sources.count], stats: h.stats[loopIndex])
         client.pollsInFlight = inFlight
         client.onOpen = { _, ok in
@@ -421,7 +422,7 @@ func runPolling(_ h: Harness, clients count: Int, duration: Double, warmup: Doub
     }
     sleep(until: measureFrom)
     let pollsBefore = h.mergedStats().polls
-    let cpu = CPUWindow(pid: h.pid)
+    let cpu = CPUWindow(pids: h.common.serverPids)
     var samples: [Int] = []
     while nowNanos() < endAt {
         samples.append(inFlight.current)

@@ -151,26 +151,38 @@ func runQueueWaitSeconds(pid: Int32) -> Double? {
     return total / 1e9
 }
 
-/// CPU used by the server and by the generator over a window, and their waits for a core.
+/// CPU used by the server (all of its processes: a cluster's nodes) and by the generator over a
+/// window, and their waits for a core.
 struct CPUWindow {
-    let pid: Int32?
+    let pids: [Int32]
     let start = nowNanos()
     let serverStart: Double?
     let selfStart = ProcessStats.selfCPUSeconds()
     let serverWaitStart: Double?
     let selfWaitStart = runQueueWaitSeconds(pid: getpid())
 
-    init(pid: Int32?) {
-        self.pid = pid
-        self.serverStart = pid.flatMap { ProcessStats.cpuSeconds(pid: $0) }
-        self.serverWaitStart = pid.flatMap { runQueueWaitSeconds(pid: $0) }
+    init(pids: [Int32]) {
+        self.pids = pids
+        self.serverStart = Self.sum(pids, ProcessStats.cpuSeconds)
+        self.serverWaitStart = Self.sum(pids, runQueueWaitSeconds)
+    }
+
+    /// The sum of `read` over `pids`; nil when there are none or one cannot be read.
+    static func sum(_ pids: [Int32], _ read: (Int32) -> Double?) -> Double? {
+        guard !pids.isEmpty else { return nil }
+        var total = 0.0
+        for pid in pids {
+            guard let value = read(pid) else { return nil }
+            total += value
+        }
+        return total
     }
 
     /// (wall seconds, server CPU seconds, generator CPU seconds, run-queue waits).
     func finish() -> (wall: Double, server: Double?, generator: Double, serverWait: Double?, generatorWait: Double?) {
         let wall = Double(nowNanos() - start) / 1e9
-        let server = serverStart.flatMap { s in pid.flatMap { ProcessStats.cpuSeconds(pid: $0) }.map { $0 - s } }
-        let serverWait = serverWaitStart.flatMap { s in pid.flatMap { runQueueWaitSeconds(pid: $0) }.map { $0 - s } }
+        let server = serverStart.flatMap { s in Self.sum(pids, ProcessStats.cpuSeconds).map { $0 - s } }
+        let serverWait = serverWaitStart.flatMap { s in Self.sum(pids, runQueueWaitSeconds).map { $0 - s } }
         let generatorWait = selfWaitStart.flatMap { s in runQueueWaitSeconds(pid: getpid()).map { $0 - s } }
         return (wall, server, ProcessStats.selfCPUSeconds() - selfStart, serverWait, generatorWait)
     }

@@ -286,7 +286,8 @@ final class SessionOpener: @unchecked Sendable {
     struct Config {
         var wire: Wire
         var host: String
-        var port: Int
+        /// The servers' ports; session `i` goes to `ports[i % ports.count]`.
+        var ports: [Int]
         var resource: String
         var sources: [String]
         var concurrency: Int
@@ -333,7 +334,7 @@ final class SessionOpener: @unchecked Sendable {
         guard let index else { return }
         let loopIndex = index % loops.count
         let client = WebSocketClient(
-            index: index, wire: config.wire, host: config.host, port: config.port, resource: config.resource,
+            index: index, wire: config.wire, host: config.host, port: config.ports[index % config.ports.count], resource: config.resource,
             stats: stats[loopIndex])
         client.delegate = delegate
         client.onOpen = { [self] client, ok in finished(client, ok: ok) }
@@ -349,7 +350,7 @@ final class SessionOpener: @unchecked Sendable {
         if let address = try? SocketAddress(ipAddress: source, port: 0) {
             bootstrap = bootstrap.bind(to: address)
         }
-        bootstrap.connect(host: config.host, port: config.port).whenFailure { [self] error in
+        bootstrap.connect(host: config.host, port: config.ports[index % config.ports.count]).whenFailure { [self] error in
             client.stats.note(error: "connect: \(error)")
             client.onOpen = nil
             finished(client, ok: false)

@@ -14,14 +14,20 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Server address.")
     var host = "127.0.0.1"
 
-    @Option(help: "Server port.")
-    var port: Int
+    @Option(help: "Server port; several comma-separated for a cluster's nodes (sessions are spread over them in turn).")
+    var port: String
+
+    /// The ports of `--port`.
+    var ports: [Int] { port.split(separator: ",").compactMap { Int($0) } }
 
     @Option(help: "URL prefix of the server's sessions.")
     var resource = "socket.io"
 
-    @Option(help: "Pid of the server process: its CPU time and memory are read from /proc.")
-    var serverPid: Int32?
+    @Option(help: "Pid of the server process (its CPU time and memory are read from /proc); several comma-separated for a cluster's nodes (their CPU times are summed).")
+    var serverPid: String?
+
+    /// The pids of `--server-pid`.
+    var serverPids: [Int32] { serverPid.map { $0.split(separator: ",").compactMap { Int32($0) } } ?? [] }
 
     @Option(help: "Event loop threads of the generator.")
     var threads = 2
@@ -44,6 +50,7 @@ struct CommonOptions: ParsableArguments {
     func validate() throws {
         guard size >= MessageText.minimumSize, size <= 60000 else { throw ValidationError("--size must be 31...60000") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard !ports.isEmpty, ports.count == port.split(separator: ",").count else { throw ValidationError("--port: one or more port numbers") }
     }
 }
 
