@@ -193,6 +193,7 @@ let package = Package(
             path: "Tests/SwitchboardTestKit"
         ),
         .testTarget(name: "SwitchboardWireTests", dependencies: ["SwitchboardWire", crypto]),
+        .testTarget(name: "SwitchboardPostgresTests", dependencies: ["SwitchboardPostgres"]),
         .testTarget(
             name: "SwitchboardTestKitTests",
             dependencies: nio + ["SwitchboardTestKit", .product(name: "NIOWebSocket", package: "swift-nio")]

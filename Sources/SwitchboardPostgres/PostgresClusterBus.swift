@@ -468,6 +468,10 @@ struct DatabaseURL: Equatable {
     var password: String?
     var database: String?
 
+    init(host: String, port: Int, username: String, password: String? = nil, database: String? = nil) {
+        (self.host, self.port, self.username, self.password, self.database) = (host, port, username, password, database)
+    }
+
     init?(_ text: String) {
         var rest = Substring(text)
         guard let scheme = ["postgres://", "postgresql://"].first(where: { rest.hasPrefix($0) }) else { return nil }
