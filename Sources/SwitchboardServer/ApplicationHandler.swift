@@ -13,28 +13,49 @@ final class ApplicationHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let files: StaticFiles?
     private let fileIO: NonBlockingFileIO
     private let logger: Logger
+    private let maxBodySize: Int
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
+    /// A body went over the limit: it was answered 413; the rest is dropped and the connection closes.
+    private var refused = false
 
-    init(application: HTTPApplication?, files: StaticFiles?, fileIO: NonBlockingFileIO, logger: Logger) {
+    init(application: HTTPApplication?, files: StaticFiles?, fileIO: NonBlockingFileIO, logger: Logger, maxBodySize: Int = 1 << 20) {
         self.application = application
         self.files = files
         self.fileIO = fileIO
         self.logger = logger
+        self.maxBodySize = maxBodySize
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
             body.clear()
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodySize {
+                refuseBody(head, context: context)
+            }
         case .body(var chunk):
+            guard let head else { return }
+            guard body.readableBytes + chunk.readableBytes <= maxBodySize else { return refuseBody(head, context: context) }
             body.writeBuffer(&chunk)
         case .end:
             guard let head else { return }
             self.head = nil
             serve(HTTPRequest(head: head, body: body), context: context)
         }
+    }
+
+    /// A body over the limit: `413`, a log line, and the connection closes (its rest is never read).
+    private func refuseBody(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        refused = true
+        self.head = nil
+        body = ByteBuffer()
+        logger.warning("413 \(head.method) \(head.uri): body larger than \(maxBodySize) bytes; closing the connection")
+        var request = head
+        request.headers.replaceOrAdd(name: "Connection", value: "close")
+        write(HTTPResponse(status: .payloadTooLarge, contentType: "text/plain; charset=UTF-8", body: "413 Payload Too Large\n"), for: request, context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

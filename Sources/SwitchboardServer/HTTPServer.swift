@@ -21,6 +21,8 @@ public final class HTTPServer: Sendable {
     public let requestedPort: Int
     public let logger: Logger
     private let application: HTTPApplication?
+    /// The largest request body the application's routes get; a larger one is answered `413`.
+    public let maxRequestBodySize: Int
     private let files: StaticFiles?
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
@@ -36,6 +38,8 @@ public final class HTTPServer: Sendable {
     ///   - host: the address to bind, `127.0.0.1` by default.
     ///   - port: the port to bind; 0 picks a free one (see ``port`` after ``start()``).
     ///   - publicDirectory: a folder served as static files after the application's routes.
+    ///   - maxRequestBodySize: the largest body a request to the application may have (1 MiB by
+    ///     default); a larger one is answered `413` and the connection closes.
     ///   - application: the application's own routes.
     public init(
         host: String = "127.0.0.1",
@@ -43,8 +47,10 @@ public final class HTTPServer: Sendable {
         publicDirectory: String? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "switchboard.http"),
+        maxRequestBodySize: Int = 1 << 20,
         application: HTTPApplication? = nil
     ) throws {
+        self.maxRequestBodySize = maxRequestBodySize
         self.host = host
         self.requestedPort = port
         self.logger = logger
@@ -68,6 +74,7 @@ public final class HTTPServer: Sendable {
     public func start() async throws {
         let listeners = state.withLockedValue { $0.listeners }
         let application = self.application
+        let maxBody = self.maxRequestBodySize
         let files = self.files
         let logger = self.logger
         let fileIO = NonBlockingFileIO(threadPool: .singleton)
@@ -82,7 +89,7 @@ public final class HTTPServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureSwitchboard(listeners)
                     try channel.pipeline.syncOperations.addHandler(
-                        ApplicationHandler(application: application, files: files, fileIO: fileIO, logger: logger))
+                        ApplicationHandler(application: application, files: files, fileIO: fileIO, logger: logger, maxBodySize: maxBody))
                 }
             }
             .bind(host: host, port: requestedPort)

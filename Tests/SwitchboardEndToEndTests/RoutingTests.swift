@@ -33,6 +33,28 @@ struct RoutingTests {
         #expect(again.bodyString == "app:GET /socket.io", "keep-alive serves a second request on the same connection")
     }
 
+    @Test("an application request with a body over the limit (1 MiB) is answered 413 and its connection closes; others go on")
+    func applicationBodyLimit() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let http = try await server.http()
+        let small = try await http.request("POST", "/upload", body: Array(repeating: UInt8(ascii: "x"), count: 1000))
+        #expect(small.bodyString == "app:POST /upload")
+        let declared = try await server.http()
+        try await declared.sendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000000\r\n\r\nxxxx")
+        let refused = try await declared.readResponse(requestMethod: "POST")
+        #expect(refused.status == 413)
+        try await declared.waitForClose()
+        // Chunked, with no length said: refused once the bytes pass the limit.
+        let chunked = try await server.http()
+        try await chunked.sendRaw("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = "10000\r\n" + String(repeating: "y", count: 65536) + "\r\n"
+        for _ in 0..<17 { try? await chunked.sendRaw(chunk) }
+        #expect(try await chunked.readResponse(requestMethod: "POST").status == 413)
+        try await chunked.waitForClose()
+        #expect(try await http.request("GET", "/still").bodyString == "app:GET /still", "another connection is not disturbed")
+    }
+
     @Test("an unknown transport path falls through to the application")
     func unknownTransport() async throws {
         let server = try await TestServer.start { $0.transports = ["xhr-polling"] }
