@@ -129,6 +129,12 @@ public final class Client: SessionHandle, @unchecked Sendable {
         onLoop { $0.perform($0.machine.disconnect(.serverDisconnect)) }
     }
 
+    /// Ends the session because the server is shutting down (docs/protocol.md §9.8): a held poll
+    /// is answered, a stream ends, a WebSocket closes with 1001 (going away).
+    public func shutdown() {
+        onLoop { $0.perform($0.machine.disconnect(.listenerShutdown), goingAway: true) }
+    }
+
     /// Adds a handler for one of this client's events; keep the result to remove it.
     @discardableResult
     public func on<Handler>(_ event: ClientEvent<Handler>, _ handler: Handler) -> Subscription {
@@ -240,7 +246,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
         eventLoop.runOnLoop { body(self) }
     }
 
-    private func perform(_ actions: [SessionStateMachine.Action]) {
+    private func perform(_ actions: [SessionStateMachine.Action], goingAway: Bool = false) {
         for action in actions {
             switch action {
             case .write(let id, let payload):
@@ -248,7 +254,8 @@ public final class Client: SessionHandle, @unchecked Sendable {
             case .complete(let id, let payload):
                 attached.removeValue(forKey: id)?.complete(payload)
             case .close(let id):
-                attached.removeValue(forKey: id)?.close()
+                let connection = attached.removeValue(forKey: id)
+                if goingAway { connection?.closeGoingAway() } else { connection?.close() }
             case .reject(let id):
                 attached.removeValue(forKey: id)?.reject()
             case .connected:

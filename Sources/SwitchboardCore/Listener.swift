@@ -196,6 +196,11 @@ public final class Listener: Sendable {
         for client in clients { client.disconnect() }
     }
 
+    /// Ends every session because the server is shutting down (``Client/shutdown()``).
+    public func shutdown() {
+        for client in clients { client.shutdown() }
+    }
+
     // MARK: Events
 
     /// Adds a handler for one of the listener's events; keep the result to remove it.

@@ -19,10 +19,14 @@ public protocol SessionConnection: AnyObject, Sendable {
     /// The session took the connection: called once, before any write (a stream then writes its
     /// response head). Nothing by default.
     func accepted()
+    /// Closes the connection because the server is shutting down: a WebSocket closes with 1001
+    /// (going away); anything else as ``close()`` (the default).
+    func closeGoingAway()
 }
 
 extension SessionConnection {
     public func accepted() {}
+    public func closeGoingAway() { close() }
 }
 
 extension EventLoop {

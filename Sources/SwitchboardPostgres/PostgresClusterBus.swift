@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import ServiceLifecycle
 import SwitchboardCore
 
 /// A cluster bus on one PostgreSQL database (docs/cluster.md). Every message is written to a log
@@ -26,7 +27,7 @@ import SwitchboardCore
 /// While the database is away, messages wait in an outbox (up to `maxOutbox`, then the oldest are
 /// dropped, counted and logged) and go out in order once the bus has reconnected; the bus
 /// reconnects by itself, with a growing pause.
-public final class PostgresClusterBus: ClusterBus, Sendable {
+public final class PostgresClusterBus: ClusterBus, Service, Sendable {
     /// Where the database is and how the bus keeps time.
     public struct Configuration: Sendable {
         public var host: String
@@ -147,9 +148,14 @@ public final class PostgresClusterBus: ClusterBus, Sendable {
 
     // MARK: Running
 
-    /// Runs the bus until the task is cancelled: connects, listens, beats, sends the outbox, and
-    /// reconnects after any failure, pausing 0.25 s, then twice as long each time up to 5 s.
+    /// Runs the bus until the task is cancelled or, in a `ServiceGroup`, until a graceful shutdown:
+    /// connects, listens, beats, sends the outbox, and reconnects after any failure, pausing
+    /// 0.25 s, then twice as long each time up to 5 s.
     public func run() async {
+        try? await cancelWhenGracefulShutdown { await self.runUntilCancelled() }
+    }
+
+    private func runUntilCancelled() async {
         var pause = Duration.milliseconds(250)
         while !Task.isCancelled {
             do {

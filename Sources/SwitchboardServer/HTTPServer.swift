@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardStatic
 
@@ -23,13 +24,19 @@ public final class HTTPServer: Sendable {
     private let application: HTTPApplication?
     /// The largest request body the application's routes get; a larger one is answered `413`.
     public let maxRequestBodySize: Int
+    /// How long a graceful shutdown may take before what is left is closed.
+    public let shutdownTimeout: Duration
     private let files: StaticFiles?
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
 
+    private let connections = ConnectionTracker()
+
     private struct State {
         var listeners: [Listener] = []
         var channel: (any Channel)?
+        /// Succeeded when the server has stopped: ``run()`` returns then.
+        var stopped: EventLoopPromise<Void>?
         /// What the transports run beside HTTP (the Flash policy server).
         var services: [any Channel] = []
     }
@@ -40,6 +47,7 @@ public final class HTTPServer: Sendable {
     ///   - publicDirectory: a folder served as static files after the application's routes.
     ///   - maxRequestBodySize: the largest body a request to the application may have (1 MiB by
     ///     default); a larger one is answered `413` and the connection closes.
+    ///   - shutdownTimeout: how long a graceful shutdown may take (10 s by default).
     ///   - application: the application's own routes.
     public init(
         host: String = "127.0.0.1",
@@ -48,9 +56,11 @@ public final class HTTPServer: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "switchboard.http"),
         maxRequestBodySize: Int = 1 << 20,
+        shutdownTimeout: Duration = .seconds(10),
         application: HTTPApplication? = nil
     ) throws {
         self.maxRequestBodySize = maxRequestBodySize
+        self.shutdownTimeout = shutdownTimeout
         self.host = host
         self.requestedPort = port
         self.logger = logger
@@ -78,6 +88,7 @@ public final class HTTPServer: Sendable {
         let files = self.files
         let logger = self.logger
         let fileIO = NonBlockingFileIO(threadPool: .singleton)
+        let connections = self.connections
         let channel = try await ServerBootstrap(group: group)
             .backingOffAccepts(logger: logger, server: "HTTP")
             .serverChannelOption(.backlog, value: 1024)
@@ -87,6 +98,7 @@ public final class HTTPServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(connections.handler())
                     try channel.pipeline.syncOperations.configureSwitchboard(listeners)
                     try channel.pipeline.syncOperations.addHandler(
                         ApplicationHandler(application: application, files: files, fileIO: fileIO, logger: logger, maxBodySize: maxBody))
@@ -100,25 +112,65 @@ public final class HTTPServer: Sendable {
                 services += await transport.startServices(for: listener, host: host, group: group)
             }
         }
+        let stopped = channel.eventLoop.makePromise(of: Void.self)
+        channel.closeFuture.whenComplete { _ in stopped.succeed() }
         state.withLockedValue {
             $0.channel = channel
             $0.services = services
+            $0.stopped = stopped
         }
         logger.info("listening on http://\(host):\(channel.localAddress?.port ?? requestedPort)/")
     }
 
-    /// Starts (if needed) and serves until the server is shut down.
+    /// Starts (if needed) and serves until the server is shut down. As a service of a
+    /// `ServiceGroup` (swift-service-lifecycle), a graceful shutdown (SIGTERM, SIGINT) runs
+    /// ``shutdownGracefully(timeout:)`` and `run` returns when it is done.
     public func run() async throws {
         if state.withLockedValue({ $0.channel }) == nil { try await start() }
-        try await state.withLockedValue { $0.channel }?.closeFuture.get()
+        guard let channel = state.withLockedValue({ $0.channel }) else { return }
+        let stopped = state.withLockedValue { $0.stopped?.futureResult } ?? channel.closeFuture
+        try await withGracefulShutdownHandler {
+            try await stopped.get()
+        } onGracefulShutdown: { [self] in
+            Task { await shutdownGracefully(timeout: shutdownTimeout) }
+        }
     }
 
-    /// Stops accepting connections and disconnects every session.
+    /// Stops accepting connections and disconnects every session at once.
     public func shutdown() async throws {
         let (channel, listeners, services) = state.withLockedValue { ($0.channel, $0.listeners, $0.services) }
         for listener in listeners { listener.disconnectAll() }
         for service in services { try? await service.close() }
         try await channel?.close()
+    }
+
+    /// Shuts down gracefully (docs/protocol.md §9.9): stops accepting connections, ends every
+    /// session as going away (a held poll answered, a stream ended, a WebSocket closed with 1001,
+    /// what waits flushed where a connection can take it), waits for the connections to close,
+    /// closes those left (idle keep-alive connections), and then ``run()`` returns. After
+    /// `timeout` whatever is still open is closed.
+    public func shutdownGracefully(timeout: Duration) async {
+        let (channel, listeners, services, stopped) = state.withLockedValue { ($0.channel, $0.listeners, $0.services, $0.stopped) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        logger.info("shutting down: no new connections; ending \(listeners.map(\.clientCount).reduce(0, +)) sessions")
+        // Stop accepting, without ending run() yet.
+        try? await channel?.setOption(.autoRead, value: false)
+        for service in services { try? await service.close() }
+        for listener in listeners { listener.shutdown() }
+        // Every connection is asked to quiesce: NIO's HTTP pipeline handler closes an idle
+        // keep-alive connection at once and a busy one after its response (a held poll's answer).
+        connections.quiesceAll()
+        // Real time: connections close as their last bytes go out, at the peers' pace.
+        while clock.now < deadline, connections.count > 0 {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if connections.count > 0 {
+            logger.warning("shutdown timeout: closing \(connections.count) connections still open")
+            connections.closeAll()
+        }
+        try? await channel?.close()
+        stopped?.succeed()
     }
 }
 
@@ -165,3 +217,5 @@ extension ChannelPipeline.SynchronousOperations {
         try addHandler(timeouts, position: .first)
     }
 }
+
+extension HTTPServer: Service {}

@@ -112,7 +112,8 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
         context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 
-    func closeSocket(context: ChannelHandlerContext, rejected: Bool) {
+    /// hixie-76 has no close codes: every reason is the closing handshake.
+    func closeSocket(context: ChannelHandlerContext, reason: SocketCloseReason) {
         closeConnection(context)
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import SwitchboardCore
+import SwitchboardWire
 
 /// A channel handler that carries a session over a full-duplex socket. The session calls it on
 /// the session's loop; this hops to the channel's loop and writes frames there.
@@ -18,8 +19,8 @@ protocol SocketSessionConnection: SessionConnection, AnyObject {
     func writeFrame(_ payload: String, context: ChannelHandlerContext)
     /// Writes one payload, already UTF-8 bytes, as one frame.
     func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext)
-    /// Starts the close handshake; `rejected` when the session was over before the socket came.
-    func closeSocket(context: ChannelHandlerContext, rejected: Bool)
+    /// Starts the close handshake, for `reason`.
+    func closeSocket(context: ChannelHandlerContext, reason: SocketCloseReason)
     /// Fails the connection because of a payload the session refused (why is `reason`).
     func refusePayload(_ reason: String, context: ChannelHandlerContext)
 }
@@ -61,11 +62,15 @@ extension SocketSessionConnection {
     }
 
     func close() {
-        onChannelLoop { handler, context in handler.closeSocket(context: context, rejected: false) }
+        onChannelLoop { handler, context in handler.closeSocket(context: context, reason: .normal) }
     }
 
     func reject() {
-        onChannelLoop { handler, context in handler.closeSocket(context: context, rejected: true) }
+        onChannelLoop { handler, context in handler.closeSocket(context: context, reason: .sessionOver) }
+    }
+
+    func closeGoingAway() {
+        onChannelLoop { handler, context in handler.closeSocket(context: context, reason: .goingAway) }
     }
 
     /// Hands a payload from the client to `session`. One refused whole, because it does not
@@ -81,5 +86,20 @@ extension SocketSessionConnection {
             onChannelLoop { handler, context in handler.refusePayload(reason, context: context) }
         }
         if let problem = decoded.problem { refusePayload("bad payload: \(problem)", context: context) }
+    }
+}
+
+/// Why the server closes a socket: the session ended it (1000), the session was over before the
+/// socket came (1008), or the server is shutting down (1001).
+enum SocketCloseReason {
+    case normal, sessionOver, goingAway
+
+    /// The RFC 6455 close code (docs/protocol.md §9.3).
+    var code: UInt16 {
+        switch self {
+        case .normal: return RFC6455.normalClosure
+        case .sessionOver: return RFC6455.policyViolation
+        case .goingAway: return RFC6455.goingAway
+        }
     }
 }

@@ -111,7 +111,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
         perform(endpoint.fail(RFC6455.Failure(RFC6455.invalidPayloadData, reason)), context: context)
     }
 
-    func closeSocket(context: ChannelHandlerContext, rejected: Bool) {
-        perform(endpoint.close(rejected ? RFC6455.policyViolation : RFC6455.normalClosure), context: context)
+    func closeSocket(context: ChannelHandlerContext, reason: SocketCloseReason) {
+        perform(endpoint.close(reason.code), context: context)
     }
 }

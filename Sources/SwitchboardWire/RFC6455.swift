@@ -11,6 +11,8 @@ public enum RFC6455 {
     public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
     /// The close code of a normal closure.
     public static let normalClosure: UInt16 = 1000
+    /// The close code of an endpoint that is going away: a server shutting down (§7.4.1).
+    public static let goingAway: UInt16 = 1001
     /// The code that stands for "no code was given"; never sent.
     public static let noStatusReceived: UInt16 = 1005
 

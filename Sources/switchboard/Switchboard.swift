@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardPostgres
 import SwitchboardServer
@@ -61,6 +62,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
     @Option(help: "This node's name (default: host:port); the echo app's `node?` answers it.")
     var node: String?
 
+    @Option(help: "Seconds a graceful shutdown (SIGTERM, SIGINT) may take: sessions are ended as going away, then what is left is closed.")
+    var shutdownTimeout: Double = 10
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -93,7 +97,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
         }
 
         let root = publicDirectory ?? Bundle.module.resourceURL!.appendingPathComponent("Public").path
-        let server = try HTTPServer(host: host, port: port, publicDirectory: root, logger: logger)
+        let server = try HTTPServer(
+            host: host, port: port, publicDirectory: root, logger: logger, shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)))
         let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
         // The default node name needs the bound port (--port 0 picks one when the server starts).
         let nodeName = NIOLockedValueBox(node ?? "")
@@ -109,16 +114,24 @@ struct SwitchboardCommand: AsyncParsableCommand {
         }
         try await server.start()
         if node == nil { nodeName.withLockedValue { $0 = "\(host):\(server.port ?? port)" } }
+        // SIGTERM or SIGINT: the server shuts down gracefully, then the bus; the process exits 0.
+        var services: [any Service] = []
         if let bus {
             bus.nodeName = nodeName.withLockedValue { $0 }
-            Task { await bus.run() }
-            if !(await bus.waitUntilConnected(timeout: .seconds(10))) {
-                logger.warning("cluster database not reachable yet; serving as a node of one until it is")
-            }
+            services.append(bus)
+        }
+        services.append(server)
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int(shutdownTimeout * 1000) + 2000)
+        let group = ServiceGroup(configuration: configuration)
+        async let running: Void = group.run()
+        if let bus, !(await bus.waitUntilConnected(timeout: .seconds(10))) {
+            logger.warning("cluster database not reachable yet; serving as a node of one until it is")
         }
         let banner = "Switchboard \(app) demo: http://\(host):\(server.port ?? port)/  transports: \(listener.transports.names.joined(separator: ", "))\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
-        try await server.run()
+        try await running
     }
 
     static func keyValue(_ text: String) throws -> (String, String) {

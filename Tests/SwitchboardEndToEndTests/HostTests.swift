@@ -128,3 +128,40 @@ struct HostTests {
         #expect(try await socket.receiveText() == framed("custom"))
     }
 }
+
+@Suite("graceful shutdown of the host")
+struct GracefulShutdownTests {
+    @Test("SIGTERM: the WebSocket is closed with 1001, the held poll answered 200 (empty), a stream ended, new connections refused; exit 0 in time")
+    func sigterm() async throws {
+        let host = try await HostProcess(["--app", "echo", "--shutdown-timeout", "5"])
+        let socket = try await WebSocketTestClient.connect(port: host.port, path: "/socket.io/websocket")
+        _ = try await socket.receiveText()
+        let http = try await HTTPTestConnection.connect(port: host.port)
+        let handshake = try await http.request("GET", "/socket.io/xhr-polling//1").bodyString
+        let sid = String(handshake.dropFirst(8))
+        let poll = try await HTTPTestConnection.connect(port: host.port)
+        try await poll.send("GET", "/socket.io/xhr-polling/\(sid)/2")
+        let streamConnection = try await HTTPTestConnection.connect(port: host.port)
+        let stream = try await streamConnection.startRequest("GET", "/socket.io/xhr-multipart//3")
+        _ = try await stream.nextChunkString()  // the prelude
+        _ = try await stream.nextChunkString()  // the handshake
+        let idle = try await HTTPTestConnection.connect(port: host.port)
+        #expect(try await idle.request("GET", "/socket.io/socket.io.js").status == 200)
+        // Real time: the held poll must reach the server before the signal.
+        try await Task.sleep(for: .milliseconds(200))
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let status = Task.detached { host.terminateAndWait() }.value
+        #expect(try await socket.waitForClose() == 1001, "going away")
+        let answer = try await poll.readResponse()
+        #expect(answer.status == 200 && answer.bodyString.isEmpty, "the held poll answered, empty")
+        #expect(try await stream.readToEnd().isEmpty, "the stream ended")
+        try await idle.waitForClose()
+        #expect(await status == 0)
+        let elapsed = clock.now - start
+        print("graceful shutdown: exit 0 after \(elapsed)")
+        #expect(elapsed < .seconds(5), "within --shutdown-timeout")
+        #expect(!canConnect(port: host.port), "no new connections")
+    }
+}

@@ -81,6 +81,13 @@ public final class HostProcess: Sendable {
         process.waitUntilExit()
     }
 
+    /// Sends it SIGTERM, as a deploy does, and waits for it to exit: its exit status.
+    public func terminateAndWait() -> Int32 {
+        Foundation.kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     /// Kills it at once (SIGKILL), as a crash or an out-of-memory kill would.
     public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)

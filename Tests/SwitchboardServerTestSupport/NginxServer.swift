@@ -50,7 +50,7 @@ public final class NginxServer: Sendable {
 }
 
 /// Whether something accepts TCP connections on a loopback port now.
-func canConnect(port: Int) -> Bool {
+public func canConnect(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
