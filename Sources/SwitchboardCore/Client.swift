@@ -164,10 +164,14 @@ public final class Client: SessionHandle, @unchecked Sendable {
         let timers = listener.timers(forTransport: connection.transportName)
         onLoop { client in
             client.attached[id] = connection
-            client.status.withLockedValue {
-                $0.connections += 1
-                $0.transport = connection.transportName
+            let previous = client.status.withLockedValue { status in
+                defer {
+                    status.connections += 1
+                    status.transport = connection.transportName
+                }
+                return status.transport
             }
+            client.listener.metrics.sessionMoved(from: previous, to: connection.transportName)
             let actions = client.machine.attach(id, style: style, timers: timers, acknowledged: acknowledged, now: client.eventLoop.now)
             // Before the handshake goes out, so that the client's first POST is read in this mode.
             if client.machine.isAcknowledged { client.acknowledgedMode.store(true, ordering: .relaxed) }
@@ -223,11 +227,13 @@ public final class Client: SessionHandle, @unchecked Sendable {
 
     /// Sends frames the codec already encoded.
     func sendEncoded(_ frames: [String]) {
+        listener.metrics.sent.increment(by: Int64(frames.count))
         onLoop { $0.perform($0.machine.send(frames, now: $0.eventLoop.now)) }
     }
 
     /// Sends a frame encoded once for many sessions (a broadcast). Call on the session's loop.
     func sendShared(_ frame: SharedFrame) {
+        listener.metrics.sent.increment()
         onLoop { $0.perform($0.machine.send(frames: [.shared(frame)], now: $0.eventLoop.now)) }
     }
 
@@ -259,9 +265,11 @@ public final class Client: SessionHandle, @unchecked Sendable {
             case .reject(let id):
                 attached.removeValue(forKey: id)?.reject()
             case .connected:
+                listener.metrics.opened.increment()
                 log(.debug, "session opened", ["transport": "\(status.withLockedValue { $0.transport } ?? "")"])
                 listener.emitConnected(self)
             case .deliver(let messages):
+                listener.metrics.received.increment(by: Int64(messages.count))
                 let handlers = self.handlers.current
                 for message in messages {
                     handlers.emitMessage(message)
@@ -280,7 +288,12 @@ public final class Client: SessionHandle, @unchecked Sendable {
     }
 
     private func finish(_ reason: DisconnectReason) {
-        status.withLockedValue { $0.connected = false }
+        let transport = status.withLockedValue { status in
+            status.connected = false
+            return status.transport
+        }
+        listener.metrics.sessionMoved(from: transport, to: nil)
+        listener.metrics.closed(reason)
         for connection in attached.values { connection.close() }
         attached.removeAll()
         // A session the server had to drop is worth a warning (docs/protocol.md §5); the others are routine.
@@ -303,7 +316,12 @@ public final class Client: SessionHandle, @unchecked Sendable {
         }
         timer = eventLoop.scheduleTask(deadline: deadline) { [self] in
             timerDeadline = nil
-            perform(machine.tick(now: eventLoop.now))
+            let actions = machine.tick(now: eventLoop.now)
+            // A tick closes a connection only when its heartbeat went unanswered.
+            if actions.contains(where: { if case .close = $0 { return true } else { return false } }) {
+                listener.metrics.heartbeatTimeouts.increment()
+            }
+            perform(actions)
         }
     }
 }

@@ -22,6 +22,8 @@ public final class Listener: Sendable {
     public var logger: Logger { options.log }
 
     private let state = NIOLockedValueBox(State())
+    /// Its metrics (docs/metrics.md).
+    let metrics: ListenerMetrics
     private let handlerSet = EventHandlers<ListenerEventHandlers>()
 
     private struct State {
@@ -46,6 +48,12 @@ public final class Listener: Sendable {
             options.transports.isEmpty
             ? registry : TransportRegistry(registry.transports.filter { options.transports.contains($0.descriptor.name) })
         self.codec = options.protocol.codec(maxFrameLength: options.maxHttpBufferSize)
+        self.metrics = ListenerMetrics(transports: self.transports.names)
+    }
+
+    /// Counts a request refused with `status` (docs/metrics.md); for the server's handlers.
+    public func countRefusal(status: Int) {
+        metrics.refused(status: status)
     }
 
     // MARK: Clients
@@ -94,6 +102,7 @@ public final class Listener: Sendable {
     /// The message is encoded once, to bytes that every socket writes as they are; each event
     /// loop gets one hop for all its clients.
     public func send(_ message: Message, to audience: Audience, except: Set<String> = []) {
+        metrics.broadcasts.increment()
         cluster?.publish(.send(message, to: audience, except: except))
         deliver(message, to: audience, except: except)
     }

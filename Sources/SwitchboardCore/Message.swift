@@ -33,7 +33,7 @@ extension Message: ExpressibleByStringLiteral, CustomStringConvertible {
 }
 
 /// Why a session ended.
-public enum DisconnectReason: String, Sendable, Hashable, CustomStringConvertible {
+public enum DisconnectReason: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// No transport re-attached within the grace (`timeout` / `closeTimeout`).
     case closeTimeout = "close timeout"
     /// The application called ``Client/disconnect()``.

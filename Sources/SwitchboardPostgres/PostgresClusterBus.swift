@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -62,6 +63,12 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
 
     private let configuration: Configuration
     private let logger: Logger
+    private let metrics = (
+        sent: Counter(label: "switchboard_cluster_messages_sent_total"),
+        received: Counter(label: "switchboard_cluster_messages_received_total"),
+        dropped: Counter(label: "switchboard_cluster_messages_dropped_total"),
+        nodes: Gauge(label: "switchboard_cluster_nodes")
+    )
     private let eventLoopGroup: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
 
@@ -139,6 +146,7 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
             }
             state.outbox.removeFirst()
             state.dropped += 1
+            metrics.dropped.increment()
             return state.dropped == 1 || state.dropped % 1000 == 0
         }
         if firstDrop {
@@ -316,6 +324,7 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
                 + rows.joined(separator: ", ") + ") SELECT " + notifications.joined(separator: ", ")
             _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
             state.withLockedValue { $0.outbox.removeFirst(min(batch.count, $0.outbox.count)) }
+            metrics.sent.increment(by: Int64(batch.count))
         }
     }
 
@@ -396,6 +405,7 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
             logger.warning("cluster message that does not decode", metadata: ["bytes": "\(body.utf8.count)"])
             return
         }
+        metrics.received.increment()
         receiver?(.message(message, from: origin))
     }
 
@@ -418,6 +428,7 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
             defer { state.alive = alive }
             return (state.alive, state.receiver)
         }
+        metrics.nodes.record(alive.count)
         for tag in before.subtracting(alive) where tag != nodeTag {
             logger.warning("cluster node is gone: its sessions are unknown now", metadata: ["tag": "\(tag)"])
             receiver?(.nodeGone(tag))

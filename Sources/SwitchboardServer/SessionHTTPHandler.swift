@@ -353,6 +353,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// An error status with a short text body and a log line.
     private func refuse(_ refusal: Router.Refusal, _ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let status = refusal.status
+        listener.countRefusal(status: Int(status.code))
         let level: Logger.Level = status == .notFound ? .info : .warning
         listener.logger.log(level: level, "\(status.code) \(head.method) \(head.uri): \(refusal.reason)")
         if refusal.close { state = .discarding }

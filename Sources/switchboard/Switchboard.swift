@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
+import Prometheus
 import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardPostgres
@@ -62,6 +64,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
     @Option(help: "This node's name (default: host:port); the echo app's `node?` answers it.")
     var node: String?
 
+    @Flag(help: "Export metrics in Prometheus text format at GET /metrics (docs/metrics.md).")
+    var metrics = false
+
     @Option(help: "Seconds a graceful shutdown (SIGTERM, SIGINT) may take: sessions are ended as going away, then what is left is closed.")
     var shutdownTimeout: Double = 10
 
@@ -97,8 +102,21 @@ struct SwitchboardCommand: AsyncParsableCommand {
         }
 
         let root = publicDirectory ?? Bundle.module.resourceURL!.appendingPathComponent("Public").path
+        var application: HTTPApplication?
+        if metrics {
+            // Before any metric is made: every module counts through swift-metrics.
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            application = { request in
+                guard request.head.method == .GET, request.path == "/metrics" else { return nil }
+                var text: [UInt8] = []
+                registry.emit(into: &text)
+                return HTTPResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: String(decoding: text, as: UTF8.self))
+            }
+        }
         let server = try HTTPServer(
-            host: host, port: port, publicDirectory: root, logger: logger, shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)))
+            host: host, port: port, publicDirectory: root, logger: logger, shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)),
+            application: application)
         let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
         // The default node name needs the bound port (--port 0 picks one when the server starts).
         let nodeName = NIOLockedValueBox(node ?? "")

@@ -14,7 +14,7 @@ struct ClusterTests {
             nodes.append(
                 try await HostProcess([
                     "--app", "echo", "--transports", "websocket,xhr-polling,jsonp-polling,xhr-multipart,htmlfile",
-                    "--cluster", database.url, "--node", "n\(n)",
+                    "--cluster", database.url, "--node", "n\(n)", "--metrics",
                 ]))
         }
         return nodes
@@ -72,6 +72,18 @@ struct ClusterTests {
             try await b.send(text: framed("to:lobby:from b"))
             #expect(try await c.receiveText() == framed("from b"))
             for socket in [a, b, c] { try await Self.expectNothingElse(socket, "exactly once, the sender excepted") }
+
+            // The bus's metrics: three live nodes, messages both ways.
+            let scrape = try await HTTPTestConnection.connect(port: nodes[0].port)
+            var samples: [String: Double] = [:]
+            for _ in 0..<50 {
+                samples = MetricsTests.samples(try await scrape.request("GET", "/metrics").bodyString)
+                if samples["switchboard_cluster_nodes"] == 3 { break }
+                try await Task.sleep(for: .milliseconds(100))  // Real time: the nodes' heartbeats.
+            }
+            #expect(samples["switchboard_cluster_nodes"] == 3)
+            #expect((samples["switchboard_cluster_messages_sent_total"] ?? 0) >= 2, "the hello and the broadcast at least")
+            #expect((samples["switchboard_cluster_messages_received_total"] ?? 0) >= 1, "b's room send")
 
             // Over NOTIFY's 8000 bytes: through the table.
             let large = String(repeating: "x", count: 20_000)

@@ -165,3 +165,56 @@ struct GracefulShutdownTests {
         #expect(!canConnect(port: host.port), "no new connections")
     }
 }
+
+@Suite("metrics of the host")
+struct MetricsTests {
+    /// The samples of a Prometheus text: `name{labels}` → value.
+    static func samples(_ text: String) -> [String: Double] {
+        var samples: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            samples[String(line[..<space])] = value
+        }
+        return samples
+    }
+
+    @Test("--metrics: GET /metrics after known traffic gives exact counts, and docs/metrics.md lists every metric")
+    func exactCounts() async throws {
+        let host = try await HostProcess(["--app", "echo", "--metrics", "--option", "timeout=300"])
+        defer { host.stop() }
+        let a = try await WebSocketTestClient.connect(port: host.port, path: "/socket.io/websocket")
+        let b = try await WebSocketTestClient.connect(port: host.port, path: "/socket.io/websocket")
+        _ = try await a.receiveText()
+        _ = try await b.receiveText()
+        try await a.send(text: framed("one", "two", "three"))
+        for text in ["one", "two", "three"] { #expect(try await a.receiveText() == framed(text)) }
+        try await a.send(text: framed("broadcast:news"))
+        #expect(try await b.receiveText() == framed("news"))
+        let http = try await HTTPTestConnection.connect(port: host.port)
+        #expect(try await http.request("POST", "/socket.io/xhr-polling/nobody/send", body: formBody([("data", "x")])).status == 404)
+        #expect(try await http.request("GET", "/socket.io/nowhere").status == 404, "the application's 404 is not a refusal of Switchboard's")
+        try await b.close()
+        // Real time: b's session ends after the host's grace (300 ms).
+        var samples: [String: Double] = [:]
+        for _ in 0..<100 {
+            samples = Self.samples(try await http.request("GET", "/metrics").bodyString)
+            if samples[#"switchboard_sessions_closed_total{reason="close_timeout"}"#] == 1 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(samples["switchboard_sessions_opened_total"] == 2)
+        #expect(samples[#"switchboard_sessions{transport="websocket"}"#] == 1)
+        #expect(samples[#"switchboard_sessions_closed_total{reason="close_timeout"}"#] == 1)
+        #expect(samples["switchboard_messages_received_total"] == 4, "three and the broadcast command")
+        #expect(samples["switchboard_messages_sent_total"] == 4, "three echoes and one delivery of the broadcast")
+        #expect(samples["switchboard_broadcasts_total"] == 1)
+        #expect(samples[#"switchboard_requests_refused_total{status="404"}"#] == 1)
+        #expect(samples["switchboard_heartbeat_timeouts_total"] == 0)
+        #expect(samples["switchboard_queue_overflows_total"] == 0)
+
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let documented = try String(contentsOf: root.appendingPathComponent("docs/metrics.md"), encoding: .utf8)
+        for name in Set(samples.keys.map { String($0.prefix { $0 != "{" }) }) {
+            #expect(documented.contains("`\(name)`"), "\(name) is not in docs/metrics.md")
+        }
+    }
+}
