@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// What happens to one HTTP request, told on the socket's event loop.
 struct HTTPExchange: Sendable {
@@ -21,15 +22,22 @@ final class HTTPRequester: @unchecked Sendable {
     private let port: Int
     private let eventLoop: any EventLoop
     private let connectTimeout: TimeAmount
+    private let tls: NIOSSLContext?
     private var channel: (any Channel)?
     private var handler: HTTPExchangeHandler?
     private var closed = false
 
-    init(host: String, port: Int, eventLoop: any EventLoop, connectTimeout: TimeAmount) {
+    init(host: String, port: Int, eventLoop: any EventLoop, connectTimeout: TimeAmount, tls: NIOSSLContext? = nil) {
         self.host = host
         self.port = port
         self.eventLoop = eventLoop
         self.connectTimeout = connectTimeout
+        self.tls = tls
+    }
+
+    /// The requester of a transport connection: its server, loop, connect timeout and TLS.
+    convenience init(_ setup: ConnectionSetup) {
+        self.init(host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout, tls: setup.tls)
     }
 
     /// Sends a request; `exchange` hears what becomes of it. A body is sent as a form.
@@ -60,8 +68,9 @@ final class HTTPRequester: @unchecked Sendable {
         ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
+            .channelInitializer { [tls, host] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addTLS(tls, serverHostname: host)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
@@ -155,5 +164,15 @@ final class HTTPExchangeHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+extension ChannelPipeline.SynchronousOperations {
+    /// Adds the client side of TLS first, when there is a context; the server's name is checked
+    /// against its certificate (an IP address against its IP entries).
+    func addTLS(_ context: NIOSSLContext?, serverHostname host: String) throws {
+        guard let context else { return }
+        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+        try addHandler(NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host))
     }
 }

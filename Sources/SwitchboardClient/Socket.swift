@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SwitchboardCore
 import SwitchboardJSON
 
@@ -40,6 +41,8 @@ public final class Socket: @unchecked Sendable {
     private let logger: Logger
     /// Makes the socket's transport connections (tests put connections of their own in).
     private let connectionFactory: @Sendable (ConnectionSetup) -> any TransportConnection
+    /// TLS for every connection, when `options.secure`.
+    private let tls: NIOSSLContext?
     // Confined to `eventLoop`.
     private var machine: SocketStateMachine
     private var connections: [SocketStateMachine.ConnectionID: any TransportConnection] = [:]
@@ -66,22 +69,25 @@ public final class Socket: @unchecked Sendable {
     ///   - port: The server's HTTP port.
     ///   - options: The socket's options (`Specs/socket.yaml`).
     ///   - group: Where the socket's event loop comes from.
-    /// - Throws: ``SocketError/secureNotSupported`` when `options.secure` is set;
-    ///   ``SocketError/unknownTransport(_:)`` when `options.transports` names a transport the client
-    ///   does not know.
+    ///   - tlsConfiguration: TLS for `options.secure`: by default the system's trusted roots;
+    ///     give one to trust another CA (`trustRoots`).
+    /// - Throws: ``SocketError/unknownTransport(_:)`` when `options.transports` names a transport
+    ///   the client does not know; a TLS error when `tlsConfiguration` cannot be used.
     public convenience init(
         host: String = "127.0.0.1", port: Int = 80, options: SocketOptions = SocketOptions(),
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, tlsConfiguration: TLSConfiguration? = nil
     ) throws {
-        try self.init(host: host, port: port, options: options, group: group, connections: makeConnection)
+        try self.init(
+            host: host, port: port, options: options, group: group, connections: makeConnection,
+            tls: options.secure ? NIOSSLContext(configuration: tlsConfiguration ?? .makeClientConfiguration()) : nil)
     }
 
     /// A socket whose transport connections `connections` makes.
     init(
         host: String, port: Int, options: SocketOptions, group: any EventLoopGroup,
-        connections: @escaping @Sendable (ConnectionSetup) -> any TransportConnection
+        connections: @escaping @Sendable (ConnectionSetup) -> any TransportConnection, tls: NIOSSLContext? = nil
     ) throws {
-        guard !options.secure else { throw SocketError.secureNotSupported }
+        self.tls = tls
         var descriptors: [String: TransportDescriptor] = [:]
         let names = options.transports.isEmpty ? ClientTransports.known.map(\.name) : options.transports
         for name in names {
@@ -259,7 +265,7 @@ public final class Socket: @unchecked Sendable {
                 logger.debug(
                     "opening a connection", metadata: ["transport": "\(name)", "sid": "\(sessionId ?? "(new)")"])
                 let setup = ConnectionSetup(
-                    host: host, port: port, eventLoop: eventLoop, descriptor: descriptor,
+                    host: host, port: port, tls: tls, eventLoop: eventLoop, descriptor: descriptor,
                     paths: TransportPaths(resource: options.resource, descriptor: descriptor), options: options,
                     logger: logger,
                     report: { [self] report in eventLoop.execute { self.handle(report, from: id) } })

@@ -45,8 +45,6 @@ public struct TransportFailure: Sendable, Hashable, CustomStringConvertible {
 
 /// Errors of ``Socket``.
 public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The option `secure` asks for TLS, which the client does not support yet.
-    case secureNotSupported
     /// The option `transports` names a transport the client does not know.
     case unknownTransport(String)
     /// No transport delivered a session (the `connect_failed` event); each tried one says why.
@@ -56,8 +54,6 @@ public enum SocketError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .secureNotSupported:
-            return "secure (TLS) connections are not supported yet; leave the option secure false"
         case .unknownTransport(let name):
             return "unknown transport '\(name)' (known: \(ClientTransports.known.map(\.name).joined(separator: ", ")))"
         case .connectFailed(let failures):

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import NIOHTTP1
 import SwitchboardCore
 import SwitchboardWire
@@ -20,6 +21,8 @@ enum ConnectionReport: Sendable, Hashable {
 struct ConnectionSetup: Sendable {
     let host: String
     let port: Int
+    /// TLS, when the socket is `secure`.
+    let tls: NIOSSLContext?
     let eventLoop: any EventLoop
     let descriptor: TransportDescriptor
     let paths: TransportPaths
@@ -83,9 +86,7 @@ final class FormSender: @unchecked Sendable {
 
     init(_ setup: ConnectionSetup) {
         self.setup = setup
-        self.requester = HTTPRequester(
-            host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
-        )
+        self.requester = HTTPRequester(setup)
     }
 
     func post(_ payload: String, sessionId: String) {
@@ -123,9 +124,7 @@ final class StreamConnection: HTTPTransportConnection, @unchecked Sendable {
 
     init(_ setup: ConnectionSetup) {
         self.setup = setup
-        self.gets = HTTPRequester(
-            host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
-        )
+        self.gets = HTTPRequester(setup)
         self.sender = FormSender(setup)
         self.buffer = StreamPayloadBuffer(
             reader: WrappedPayloadReader(setup.descriptor.wrapping), maxPayloadSize: setup.options.maxPayloadSize)
@@ -190,9 +189,7 @@ final class PollConnection: HTTPTransportConnection, @unchecked Sendable {
     init(_ setup: ConnectionSetup) {
         self.setup = setup
         self.reader = WrappedPayloadReader(setup.descriptor.wrapping)
-        self.gets = HTTPRequester(
-            host: setup.host, port: setup.port, eventLoop: setup.eventLoop, connectTimeout: setup.options.connectTimeout
-        )
+        self.gets = HTTPRequester(setup)
         self.sender = FormSender(setup)
     }
 

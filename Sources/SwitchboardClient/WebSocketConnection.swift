@@ -89,8 +89,11 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
         ClientBootstrap(group: setup.eventLoop)
             .connectTimeout(setup.options.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+            .channelInitializer { [setup] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addTLS(setup.tls, serverHostname: setup.host)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
             }
             .connect(host: setup.host, port: setup.port)
             .whenComplete { [self] result in

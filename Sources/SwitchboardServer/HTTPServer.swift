@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardStatic
@@ -26,6 +27,8 @@ public final class HTTPServer: Sendable {
     public let maxRequestBodySize: Int
     /// How long a graceful shutdown may take before what is left is closed.
     public let shutdownTimeout: Duration
+    /// TLS, when the server speaks https:// and wss:// on its port.
+    private let tls: NIOSSLContext?
     private let files: StaticFiles?
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
@@ -48,6 +51,8 @@ public final class HTTPServer: Sendable {
     ///   - maxRequestBodySize: the largest body a request to the application may have (1 MiB by
     ///     default); a larger one is answered `413` and the connection closes.
     ///   - shutdownTimeout: how long a graceful shutdown may take (10 s by default).
+    ///   - tls: a TLS configuration (swift-nio-ssl), and the port serves https:// and wss:// only:
+    ///     every transport, the static files and the application. Plain HTTP sent to it is refused.
     ///   - application: the application's own routes.
     public init(
         host: String = "127.0.0.1",
@@ -57,8 +62,10 @@ public final class HTTPServer: Sendable {
         logger: Logger = Logger(label: "switchboard.http"),
         maxRequestBodySize: Int = 1 << 20,
         shutdownTimeout: Duration = .seconds(10),
+        tls: TLSConfiguration? = nil,
         application: HTTPApplication? = nil
     ) throws {
+        self.tls = try tls.map { try NIOSSLContext(configuration: $0) }
         self.maxRequestBodySize = maxRequestBodySize
         self.shutdownTimeout = shutdownTimeout
         self.host = host
@@ -89,6 +96,7 @@ public final class HTTPServer: Sendable {
         let logger = self.logger
         let fileIO = NonBlockingFileIO(threadPool: .singleton)
         let connections = self.connections
+        let tls = self.tls
         let channel = try await ServerBootstrap(group: group)
             .backingOffAccepts(logger: logger, server: "HTTP")
             .serverChannelOption(.backlog, value: 1024)
@@ -98,6 +106,10 @@ public final class HTTPServer: Sendable {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        try channel.pipeline.syncOperations.addHandler(TLSRefusal(logger: logger))
+                    }
                     try channel.pipeline.syncOperations.addHandler(connections.handler())
                     try channel.pipeline.syncOperations.configureSwitchboard(listeners)
                     try channel.pipeline.syncOperations.addHandler(
@@ -119,7 +131,7 @@ public final class HTTPServer: Sendable {
             $0.services = services
             $0.stopped = stopped
         }
-        logger.info("listening on http://\(host):\(channel.localAddress?.port ?? requestedPort)/")
+        logger.info("listening on \(tls == nil ? "http" : "https")://\(host):\(channel.localAddress?.port ?? requestedPort)/")
     }
 
     /// Starts (if needed) and serves until the server is shut down. As a service of a
@@ -219,3 +231,17 @@ extension ChannelPipeline.SynchronousOperations {
 }
 
 extension HTTPServer: Service {}
+
+/// Right after the TLS handler: a connection whose TLS fails (plain HTTP sent to a TLS port, a
+/// handshake the server cannot accept) is logged and closed, and nothing else sees the error.
+final class TLSRefusal: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+    let logger: Logger
+    init(logger: Logger) { self.logger = logger }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is NIOSSLError || error is BoringSSLError else { return context.fireErrorCaught(error) }
+        logger.info("TLS refused from \(context.remoteAddress.map { "\($0)" } ?? "?"): \(error); closing")
+        context.close(promise: nil)
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import NIOConcurrencyHelpers
+import NIOSSL
 import Prometheus
 import ServiceLifecycle
 import SwitchboardCore
@@ -64,6 +65,12 @@ struct SwitchboardCommand: AsyncParsableCommand {
     @Option(help: "This node's name (default: host:port); the echo app's `node?` answers it.")
     var node: String?
 
+    @Option(help: "PEM certificate chain: serve https:// and wss:// (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @Flag(help: "Export metrics in Prometheus text format at GET /metrics (docs/metrics.md).")
     var metrics = false
 
@@ -114,9 +121,24 @@ struct SwitchboardCommand: AsyncParsableCommand {
                 return HTTPResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: String(decoding: text, as: UTF8.self))
             }
         }
+        var tls: TLSConfiguration?
+        switch (tlsCert, tlsKey) {
+        case (nil, nil):
+            break
+        case (let cert?, let key?):
+            do {
+                tls = TLSConfiguration.makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            } catch {
+                throw ValidationError("--tls-cert/--tls-key: \(error)")
+            }
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
         let server = try HTTPServer(
             host: host, port: port, publicDirectory: root, logger: logger, shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)),
-            application: application)
+            tls: tls, application: application)
         let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
         // The default node name needs the bound port (--port 0 picks one when the server starts).
         let nodeName = NIOLockedValueBox(node ?? "")
@@ -147,7 +169,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
         if let bus, !(await bus.waitUntilConnected(timeout: .seconds(10))) {
             logger.warning("cluster database not reachable yet; serving as a node of one until it is")
         }
-        let banner = "Switchboard \(app) demo: http://\(host):\(server.port ?? port)/  transports: \(listener.transports.names.joined(separator: ", "))\n"
+        let banner = "Switchboard \(app) demo: \(tls == nil ? "http" : "https")://\(host):\(server.port ?? port)/  transports: \(listener.transports.names.joined(separator: ", "))\n"
         FileHandle.standardOutput.write(Data(banner.utf8))
         try await running
     }

@@ -68,12 +68,8 @@ struct WireTests {
         #expect(EnvelopeCodec.sessionId(inHandshake: "Zx8") == nil)
     }
 
-    @Test("options: secure is refused clearly; unknown transports are named")
+    @Test("options: unknown transports are named")
     func options() throws {
-        var secure = SocketOptions()
-        secure.secure = true
-        #expect(throws: SocketError.secureNotSupported) { try Socket(port: 1, options: secure) }
-        #expect(SocketError.secureNotSupported.description.contains("not supported"))
         var unknown = SocketOptions()
         try unknown.set("transports", to: "websocket, carrier-pigeon")
         #expect(throws: SocketError.unknownTransport("carrier-pigeon")) { try Socket(port: 1, options: unknown) }
