@@ -227,7 +227,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
 
     /// Sends frames the codec already encoded.
     func sendEncoded(_ frames: [String]) {
-        listener.metrics.sent.increment(by: Int64(frames.count))
+        listener.metrics.sent.increment(by: frames.count)
         onLoop { $0.perform($0.machine.send(frames, now: $0.eventLoop.now)) }
     }
 
@@ -269,7 +269,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
                 log(.debug, "session opened", ["transport": "\(status.withLockedValue { $0.transport } ?? "")"])
                 listener.emitConnected(self)
             case .deliver(let messages):
-                listener.metrics.received.increment(by: Int64(messages.count))
+                listener.metrics.received.increment(by: messages.count)
                 let handlers = self.handlers.current
                 for message in messages {
                     handlers.emitMessage(message)

@@ -15,9 +15,15 @@ public protocol ClusterBus: AnyObject, Sendable {
     func send(_ message: ClusterMessage, to nodeTag: String)
     /// Whether a node tag names a node that is alive now.
     func isAlive(nodeTag: String) -> Bool
+    /// The names of the live nodes, this one included (a status page shows them).
+    var liveNodes: Set<String> { get }
     /// Where the bus reports: each message of another node, in the order that node sent them, and
     /// each node that is gone. Set once, before the bus runs.
     func setReceiver(_ receiver: @escaping @Sendable (ClusterEvent) -> Void)
+}
+
+extension ClusterBus {
+    public var liveNodes: Set<String> { [nodeName] }
 }
 
 /// What a bus reports to its listener.

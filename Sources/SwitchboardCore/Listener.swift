@@ -51,6 +51,11 @@ public final class Listener: Sendable {
         self.metrics = ListenerMetrics(transports: self.transports.names)
     }
 
+    /// What this listener has counted since it started (docs/metrics.md).
+    public var statistics: ListenerStatistics {
+        metrics.statistics
+    }
+
     /// Counts a request refused with `status` (docs/metrics.md); for the server's handlers.
     public func countRefusal(status: Int) {
         metrics.refused(status: status)

@@ -90,6 +90,8 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
         var nodeName = ""
         var receiver: (@Sendable (ClusterEvent) -> Void)?
         var alive: Set<String> = []
+        /// The names of the live nodes, by tag, as of the last heartbeat.
+        var names: [String: String] = [:]
         var outbox: [Outgoing] = []
         /// The number of the last message this node sent on each channel.
         var sent: [String: Int64] = [:]
@@ -128,6 +130,10 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
 
     public func isAlive(nodeTag: String) -> Bool {
         nodeTag == self.nodeTag || state.withLockedValue { $0.alive.contains(nodeTag) }
+    }
+
+    public var liveNodes: Set<String> {
+        state.withLockedValue { state in Set(state.alive.map { state.names[$0] ?? $0 }).union([state.nodeName]) }
     }
 
     public func setReceiver(_ receiver: @escaping @Sendable (ClusterEvent) -> Void) {
@@ -421,11 +427,15 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
         ).collect()
         let timeout = Double(configuration.nodeTimeout.components.seconds) + Double(configuration.nodeTimeout.components.attoseconds) / 1e18
         let rows = try await connection.query(
-            "SELECT tag FROM switchboard_nodes WHERE last_seen > now() - make_interval(secs => \(timeout))", logger: logger)
-        var alive: Set<String> = []
-        for try await tag in rows.decode(String.self) { alive.insert(tag) }
+            "SELECT tag, name FROM switchboard_nodes WHERE last_seen > now() - make_interval(secs => \(timeout))", logger: logger)
+        var names: [String: String] = [:]
+        for try await (tag, name) in rows.decode((String, String).self) { names[tag] = name }
+        let alive = Set(names.keys)
         let (before, receiver) = state.withLockedValue { state in
-            defer { state.alive = alive }
+            defer {
+                state.alive = alive
+                state.names = names
+            }
             return (state.alive, state.receiver)
         }
         metrics.nodes.record(alive.count)

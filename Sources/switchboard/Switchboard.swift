@@ -74,6 +74,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
     @Flag(help: "Export metrics in Prometheus text format at GET /metrics (docs/metrics.md).")
     var metrics = false
 
+    @Flag(help: "Serve a live status page at /<resource>/status, fed over Switchboard itself.")
+    var status = false
+
     @Option(help: "Seconds a graceful shutdown (SIGTERM, SIGINT) may take: sessions are ended as going away, then what is left is closed.")
     var shutdownTimeout: Double = 10
 
@@ -109,16 +112,31 @@ struct SwitchboardCommand: AsyncParsableCommand {
         }
 
         let root = publicDirectory ?? Bundle.module.resourceURL!.appendingPathComponent("Public").path
-        var application: HTTPApplication?
+        var routes: [HTTPApplication] = []
         if metrics {
             // Before any metric is made: every module counts through swift-metrics.
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-            application = { request in
+            routes.append { request in
                 guard request.head.method == .GET, request.path == "/metrics" else { return nil }
                 var text: [UInt8] = []
                 registry.emit(into: &text)
                 return HTTPResponse(contentType: "text/plain; version=0.0.4; charset=utf-8", body: String(decoding: text, as: UTF8.self))
+            }
+        }
+        // Filled once the listener exists (the page shows its statistics).
+        let statusPage = NIOLockedValueBox<StatusPage?>(nil)
+        if status {
+            routes.append { request in statusPage.withLockedValue { $0 }?.route(request) }
+        }
+        var application: HTTPApplication?
+        if !routes.isEmpty {
+            let chain = routes
+            application = { request in
+                for route in chain {
+                    if let response = try await route(request) { return response }
+                }
+                return nil
             }
         }
         var tls: TLSConfiguration?
@@ -140,6 +158,10 @@ struct SwitchboardCommand: AsyncParsableCommand {
             host: host, port: port, publicDirectory: root, logger: logger, shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)),
             tls: tls, application: application)
         let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
+        if status {
+            let page = try StatusPage(for: listener, on: server)
+            statusPage.withLockedValue { $0 = page }
+        }
         // The default node name needs the bound port (--port 0 picks one when the server starts).
         let nodeName = NIOLockedValueBox(node ?? "")
         app.install(on: listener, node: { nodeName.withLockedValue { $0 } })
