@@ -32,6 +32,8 @@ let package = Package(
         .library(name: "SwitchboardJSON", targets: ["SwitchboardJSON"]),
         .library(name: "SwitchboardSpec", targets: ["SwitchboardSpec"]),
         .library(name: "SwitchboardPostgres", targets: ["SwitchboardPostgres"]),
+        .library(name: "SwitchboardHummingbird", targets: ["SwitchboardHummingbird"]),
+        .executable(name: "hummingbird-chat", targets: ["hummingbird-chat"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-codegen", targets: ["switchboard-codegen"]),
         .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
@@ -50,6 +52,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -188,6 +192,28 @@ let package = Package(
             dependencies: ["SwitchboardCore", "SwitchboardServer", "SwitchboardWebSocket", "SwitchboardXHRPolling"],
             path: "Examples/custom-host",
             plugins: codegen
+        ),
+        // Switchboard inside a Hummingbird 2 application, on its router's port.
+        .target(
+            name: "SwitchboardHummingbird",
+            dependencies: [
+                "SwitchboardCore", "SwitchboardServer",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "hummingbird-chat",
+            dependencies: [
+                "SwitchboardHummingbird", "SwitchboardCore", "SwitchboardWebSocket", "SwitchboardXHRPolling",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/hummingbird-chat"
         ),
         .executableTarget(
             name: "hello-switchboard",
