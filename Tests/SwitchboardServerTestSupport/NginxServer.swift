@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTestKit
 
 /// A throwaway nginx for one test: the configuration of docs/cluster.md, with free ports put in,
 /// in front of the given nodes. Debian's `nginx` package provides it; `scripts/test` installs it.
@@ -33,13 +34,14 @@ public final class NginxServer: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = ProcessInfo.processInfo.environment["HOST_LOG"] == nil ? FileHandle.nullDevice : FileHandle.standardError
         try process.run()
-        // Real time: a real process starts; it is ready when it accepts connections.
-        for _ in 0..<200 {
-            if canConnect(port: port) { return }
-            try await Task.sleep(for: .milliseconds(25))
+        // A real process starts; it is ready when it accepts connections.
+        let port = port
+        do {
+            try await eventually(timeout: .seconds(5), interval: .milliseconds(25)) { canConnect(port: port) }
+        } catch {
+            process.terminate()
+            throw TestServerError("nginx did not start on port \(port)")
         }
-        process.terminate()
-        throw TestServerError("nginx did not start on port \(port)")
     }
 
     public func stop() {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import SwitchboardTestKit
 
 /// A throwaway PostgreSQL server for one test: a new cluster (`initdb`) in a temporary folder,
 /// started on a free loopback port, as the `postgres` user when the tests run as root (PostgreSQL
@@ -50,12 +51,15 @@ public final class PostgresServer: Sendable {
         process.standardError = ProcessInfo.processInfo.environment["HOST_LOG"] == nil ? FileHandle.nullDevice : FileHandle.standardError
         try process.run()
         self.process.withLockedValue { $0 = process }
-        // Real time: a real server process starts; pg_isready asks it until it answers.
-        for _ in 0..<200 {
-            if (try? Self.run(binaries + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", "\(port)"])) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
+        // A real server process starts; pg_isready asks it until it answers.
+        let (binaries, port) = (binaries, port)
+        do {
+            try await eventually(timeout: .seconds(10), interval: .milliseconds(50)) {
+                (try? Self.run(binaries + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", "\(port)"])) != nil
+            }
+        } catch {
+            throw TestServerError("PostgreSQL did not start on port \(port)")
         }
-        throw TestServerError("PostgreSQL did not start on port \(port)")
     }
 
     /// Stops the server at once, every backend with it, as a crash would (`pg_ctl stop -m
