@@ -52,7 +52,8 @@ public enum ClusterMessage: Sendable, Hashable {
     case accepted(connection: UInt64)
     case write(connection: UInt64, payload: String, sequence: Int)
     case complete(connection: UInt64, payload: String, sequence: Int)
-    case close(connection: UInt64)
+    /// Close the connection; `goingAway` when the owner is shutting down (a WebSocket says 1001).
+    case close(connection: UInt64, goingAway: Bool)
     case reject(connection: UInt64)
     case verdict(request: UInt64, PayloadVerdict)
 }
@@ -90,8 +91,9 @@ extension ClusterMessage {
             (o["k"], o["c"], o["d"], o["n"]) = ("write", number(connection), .string(payload), number(sequence))
         case .complete(let connection, let payload, let sequence):
             (o["k"], o["c"], o["d"], o["n"]) = ("complete", number(connection), .string(payload), number(sequence))
-        case .close(let connection):
+        case .close(let connection, let goingAway):
             (o["k"], o["c"]) = ("close", number(connection))
+            if goingAway { o["g"] = .bool(true) }
         case .reject(let connection):
             (o["k"], o["c"]) = ("reject", number(connection))
         case .verdict(let request, let verdict):
@@ -163,7 +165,8 @@ extension ClusterMessage {
             self = kind == "write" ? .write(connection: c, payload: d, sequence: n) : .complete(connection: c, payload: d, sequence: n)
         case "close":
             guard let c = id("c") else { return nil }
-            self = .close(connection: c)
+            if o["g"] != nil, bool("g") == nil { return nil }
+            self = .close(connection: c, goingAway: bool("g") ?? false)
         case "reject":
             guard let c = id("c") else { return nil }
             self = .reject(connection: c)

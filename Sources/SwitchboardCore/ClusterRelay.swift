@@ -158,8 +158,9 @@ final class ClusterRelay: Sendable {
             state.withLockedValue { $0.served[number]?.connection }?.write(OutboundPayload(.text(payload), sequence: sequence))
         case .complete(let number, let payload, let sequence):
             served(number)?.complete(OutboundPayload(.text(payload), sequence: sequence))
-        case .close(let number):
-            served(number)?.close()
+        case .close(let number, let goingAway):
+            let connection = served(number)
+            if goingAway { connection?.closeGoingAway() } else { connection?.close() }
         case .reject(let number):
             served(number)?.reject()
         case .verdict(let request, let verdict):
@@ -210,7 +211,12 @@ private final class Relayed: SessionConnection {
 
     func close() {
         relay.finished(key)
-        send(.close(connection: key.connection))
+        send(.close(connection: key.connection, goingAway: false))
+    }
+
+    func closeGoingAway() {
+        relay.finished(key)
+        send(.close(connection: key.connection, goingAway: true))
     }
 
     func reject() {

@@ -51,6 +51,19 @@ final class ServedConnection: SessionConnection, @unchecked Sendable {
     var all: [String] { events.withLockedValue { $0 } }
 }
 
+/// A served connection that tells a close for going away apart.
+final class GoingAwayConnection: SessionConnection, @unchecked Sendable {
+    let transportName: String
+    let events = NIOLockedValueBox<[String]>([])
+    init(_ transport: String) { transportName = transport }
+    func write(_ payload: OutboundPayload) { events.withLockedValue { $0.append("write") } }
+    func complete(_ payload: OutboundPayload) { events.withLockedValue { $0.append("complete") } }
+    func close() { events.withLockedValue { $0.append("close") } }
+    func closeGoingAway() { events.withLockedValue { $0.append("going away") } }
+    func reject() { events.withLockedValue { $0.append("reject") } }
+    var all: [String] { events.withLockedValue { $0 } }
+}
+
 @Suite("cluster relay (a bus in memory)")
 struct ClusterRelayTests {
     let loop = EmbeddedEventLoop()
@@ -102,6 +115,14 @@ struct ClusterRelayTests {
         server.sessionExists(session.sessionId) { exists in existence.withLockedValue { $0.append(exists) } }
         server.sessionExists(String(session.sessionId.dropFirst().prefix(21)) + "x" + "ownerTag") { exists in existence.withLockedValue { $0.append(exists) } }
         #expect(existence.withLockedValue { $0 } == [true, false])
+
+        // The owner shuts down: a relayed connection hears that it is going away (1001 for a WebSocket).
+        let socket = GoingAwayConnection("websocket")
+        remote.attach(socket, style: .persistent, acknowledged: nil)
+        loop.run()
+        owner.shutdown()
+        loop.run()
+        #expect(socket.all.last == "going away")
     }
 
     @Test("a session that is over on the owner: its connection is rejected, its payload unknown")
