@@ -260,8 +260,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
             case .complete(let id, let payload):
                 attached.removeValue(forKey: id)?.complete(payload)
             case .close(let id):
-                let connection = attached.removeValue(forKey: id)
-                if goingAway { connection?.closeGoingAway() } else { connection?.close() }
+                attached.removeValue(forKey: id)?.close(goingAway: goingAway)
             case .reject(let id):
                 attached.removeValue(forKey: id)?.reject()
             case .connected:

@@ -26,6 +26,11 @@ public final class RemoteSession: SessionHandle {
         relay.detach(id, owner: owner)
     }
 
+    /// Asks the owner whether it still has the session.
+    func exists(_ answer: @escaping @Sendable (Bool) -> Void) {
+        relay.exists(sessionId, owner: owner) { answer($0 == .taken) }
+    }
+
     public func writabilityChanged(_ id: ConnectionID, isWritable: Bool) {
         relay.bus.send(.writable(connection: id.rawValue, isWritable), to: owner)
     }
@@ -77,22 +82,22 @@ final class ClusterRelay: Sendable {
     }
 
     func receive(_ payload: String, for session: RemoteSession, verdict: (@Sendable (PayloadVerdict) -> Void)?) {
-        let request = state.withLockedValue { state -> UInt64 in
-            state.nextRequest += 1
-            state.awaiting[state.nextRequest] = (session.owner, verdict ?? { _ in })
-            return state.nextRequest
-        }
-        bus.send(.receive(sessionId: session.sessionId, payload: payload, request: request), to: session.owner)
+        ask(session.owner, answer: verdict ?? { _ in }) { .receive(sessionId: session.sessionId, payload: payload, request: $0) }
     }
 
     /// Asks the owner whether it has the session; `answer` gets `.taken` or `.unknownSession`.
     func exists(_ sessionId: String, owner: String, answer: @escaping @Sendable (PayloadVerdict) -> Void) {
-        let request = state.withLockedValue { state -> UInt64 in
+        ask(owner, answer: answer) { .exists(sessionId: sessionId, request: $0) }
+    }
+
+    /// Sends `owner` the message `request(number)` and keeps `answer` for its verdict.
+    private func ask(_ owner: String, answer: @escaping @Sendable (PayloadVerdict) -> Void, _ request: (UInt64) -> ClusterMessage) {
+        let number = state.withLockedValue { state -> UInt64 in
             state.nextRequest += 1
             state.awaiting[state.nextRequest] = (owner, answer)
             return state.nextRequest
         }
-        bus.send(.exists(sessionId: sessionId, request: request), to: owner)
+        bus.send(request(number), to: owner)
     }
 
     // MARK: Events
@@ -159,8 +164,7 @@ final class ClusterRelay: Sendable {
         case .complete(let number, let payload, let sequence):
             served(number)?.complete(OutboundPayload(.text(payload), sequence: sequence))
         case .close(let number, let goingAway):
-            let connection = served(number)
-            if goingAway { connection?.closeGoingAway() } else { connection?.close() }
+            served(number)?.close(goingAway: goingAway)
         case .reject(let number):
             served(number)?.reject()
         case .verdict(let request, let verdict):
@@ -205,22 +209,16 @@ private final class Relayed: SessionConnection {
     func write(_ payload: OutboundPayload) { send(.write(connection: key.connection, payload: payload.text, sequence: payload.sequence)) }
 
     func complete(_ payload: OutboundPayload) {
-        relay.finished(key)
-        send(.complete(connection: key.connection, payload: payload.text, sequence: payload.sequence))
+        finish(.complete(connection: key.connection, payload: payload.text, sequence: payload.sequence))
     }
 
-    func close() {
-        relay.finished(key)
-        send(.close(connection: key.connection, goingAway: false))
-    }
+    func close() { finish(.close(connection: key.connection, goingAway: false)) }
+    func closeGoingAway() { finish(.close(connection: key.connection, goingAway: true)) }
+    func reject() { finish(.reject(connection: key.connection)) }
 
-    func closeGoingAway() {
+    /// The session is done with the connection: it is forgotten here, and the serving node told.
+    private func finish(_ message: ClusterMessage) {
         relay.finished(key)
-        send(.close(connection: key.connection, goingAway: true))
-    }
-
-    func reject() {
-        relay.finished(key)
-        send(.reject(connection: key.connection))
+        send(message)
     }
 }

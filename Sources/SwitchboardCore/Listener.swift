@@ -29,7 +29,7 @@ public final class Listener: Sendable {
     private struct State {
         var sessions: [String: Client] = [:]
         var rooms = RoomMembership()
-        var cluster: (any ClusterBus)?
+        /// The relay to the other nodes, and with it their bus (``attach(cluster:)``).
         var relay: ClusterRelay?
     }
 
@@ -137,7 +137,7 @@ public final class Listener: Sendable {
 
     /// The bus to the other nodes, once ``attach(cluster:)`` gave one.
     public var cluster: (any ClusterBus)? {
-        state.withLockedValue { $0.cluster }
+        state.withLockedValue { $0.relay?.bus }
     }
 
     /// Makes this listener one node of a cluster (docs/cluster.md): its broadcasts and room sends
@@ -146,10 +146,7 @@ public final class Listener: Sendable {
     /// Call once, before the server starts.
     public func attach(cluster bus: any ClusterBus) {
         let relay = ClusterRelay(bus: bus)
-        state.withLockedValue {
-            $0.cluster = bus
-            $0.relay = relay
-        }
+        state.withLockedValue { $0.relay = relay }
         bus.setReceiver { [weak self] event in
             guard let self else { return }
             relay.handle(event, listener: self)
@@ -160,20 +157,17 @@ public final class Listener: Sendable {
     /// node owns (its machine runs there; the request is relayed). Nil when none can have it.
     public func session(_ sessionId: String) -> (any SessionHandle)? {
         if let client = client(sessionId) { return client }
-        guard let (bus, relay) = state.withLockedValue({ state in state.relay.map { (state.cluster!, $0) } }) else { return nil }
+        guard let relay = state.withLockedValue({ $0.relay }) else { return nil }
         let tag = String(SessionID.nodeTag(of: sessionId))
-        guard !tag.isEmpty, tag != bus.nodeTag, bus.isAlive(nodeTag: tag) else { return nil }
+        guard !tag.isEmpty, tag != relay.bus.nodeTag, relay.bus.isAlive(nodeTag: tag) else { return nil }
         return RemoteSession(sessionId: sessionId, owner: tag, listener: self, relay: relay)
     }
 
     /// Whether a session exists: at once for this node's, by asking its owner for another node's.
     public func sessionExists(_ sessionId: String, answer: @escaping @Sendable (Bool) -> Void) {
         switch session(sessionId) {
-        case nil: answer(false)
-        case is Client: answer(true)
-        case let remote as RemoteSession:
-            state.withLockedValue { $0.relay }?.exists(sessionId, owner: remote.owner) { answer($0 == .taken) }
-        default: answer(false)
+        case let remote as RemoteSession: remote.exists(answer)
+        case let local: answer(local != nil)
         }
     }
 

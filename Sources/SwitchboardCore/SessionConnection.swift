@@ -27,6 +27,11 @@ public protocol SessionConnection: AnyObject, Sendable {
 extension SessionConnection {
     public func accepted() {}
     public func closeGoingAway() { close() }
+
+    /// ``closeGoingAway()`` when `goingAway`, else ``close()``.
+    public func close(goingAway: Bool) {
+        if goingAway { closeGoingAway() } else { close() }
+    }
 }
 
 extension EventLoop {
