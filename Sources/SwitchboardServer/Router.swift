@@ -63,6 +63,11 @@ struct Router: Sendable {
         var reason: String
         var close: Bool
         var headers: HTTPHeaders = [:]
+
+        /// `404`: no session has this id (it ended, or never was); the connection stays open.
+        static func unknownSession(_ cors: HTTPHeaders) -> Refusal {
+            Refusal(status: .notFound, reason: "unknown session", close: false, headers: cors)
+        }
     }
 
     /// A poll or a stream to open on a transport for a session (nil: a new session).

@@ -161,15 +161,13 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             // Another node's session: its owner answers. NIO's pipelining assistance holds the
             // next request of this connection until then.
             state = .skipping
-            let answer = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let answer = answerLater(context)
             listener.sessionExists(sessionId) { exists in
-                answer.eventLoop.runOnLoop {
-                    let (handler, context) = answer.value
-                    guard handler.context != nil else { return }
+                answer { handler, context in
                     if exists {
                         handler.respond(context, head, .ok, headers: cors, body: nil)
                     } else {
-                        handler.refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: cors), head, context: context)
+                        handler.refuse(.unknownSession(cors), head, context: context)
                     }
                 }
             }
@@ -195,7 +193,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Client data: a form with one field `data` carrying a payload.
     private func receive(_ request: Request, context: ChannelHandlerContext) {
         guard let session = listener.session(request.sessionId) else {
-            return refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: request.cors), request.head, context: context)
+            return refuse(.unknownSession(request.cors), request.head, context: context)
         }
         switch Router.payload(ofForm: request.body, cors: request.cors) {
         case .failure(let refusal):
@@ -203,18 +201,16 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .success(let payload):
             // Answered once the session has taken the payload (the `ok` acknowledges it, §11.2);
             // NIO's pipelining assistance holds the next request of this connection until then.
-            let answer = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            let answer = answerLater(context)
             let decoded = session.receive(payload: payload) { verdict in
-                answer.eventLoop.runOnLoop {
-                    let (handler, context) = answer.value
-                    guard handler.context != nil else { return }
+                answer { handler, context in
                     switch verdict {
                     case .taken:
                         handler.respond(context, request.head, .ok, headers: request.cors, body: "ok")
                     case .refused(let reason):
                         handler.refuse(.init(status: .badRequest, reason: "payload refused: \(reason)", close: false, headers: request.cors), request.head, context: context)
                     case .unknownSession:
-                        handler.refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: request.cors), request.head, context: context)
+                        handler.refuse(.unknownSession(request.cors), request.head, context: context)
                     }
                 }
             }
@@ -224,11 +220,25 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// How to answer this request later, from any thread: the body runs on this connection's
+    /// loop, unless the handler has left the pipeline meanwhile.
+    private func answerLater(_ context: ChannelHandlerContext)
+        -> @Sendable (_ body: @escaping @Sendable (SessionHTTPHandler, ChannelHandlerContext) -> Void) -> Void
+    {
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        return { body in
+            bound.eventLoop.runOnLoop {
+                let (handler, context) = bound.value
+                if handler.context != nil { body(handler, context) }
+            }
+        }
+    }
+
     /// The session a connection is for: the known one, or a new one on this loop.
     private func session(_ sessionId: String?, _ head: HTTPRequestHead, cors: HTTPHeaders, context: ChannelHandlerContext) -> (any SessionHandle)? {
         if let sessionId {
             if let session = listener.session(sessionId) { return session }
-            refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: cors), head, context: context)
+            refuse(.unknownSession(cors), head, context: context)
             return nil
         }
         if let session = listener.createSession(on: context.eventLoop) { return session }
@@ -344,7 +354,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if held.streaming, held.accepted {
             context.writeLastAndClose(wrapOutboundOut(.end(nil)))
         } else {
-            refuse(.init(status: .notFound, reason: "unknown session", close: false, headers: held.cors), held.request, context: context)
+            refuse(.unknownSession(held.cors), held.request, context: context)
         }
     }
 
