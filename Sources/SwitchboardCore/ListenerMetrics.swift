@@ -29,14 +29,8 @@ final class ListenerMetrics: Sendable {
     /// A session's current transport changed (from nil when it first attaches, to nil when it ends).
     func sessionMoved(from old: String?, to new: String?) {
         guard old != new else { return }
-        if let old, let session = sessions[old] {
-            session.meter.decrement()
-            session.count.subtract(1, ordering: .relaxed)
-        }
-        if let new, let session = sessions[new] {
-            session.meter.increment()
-            session.count.add(1, ordering: .relaxed)
-        }
+        if let old { sessions[old]?.add(-1) }
+        if let new { sessions[new]?.add(1) }
     }
 
     func closed(_ reason: DisconnectReason) {
@@ -74,6 +68,13 @@ final class SessionTally: Sendable {
     init(transport: String) {
         meter = Meter(label: "switchboard_sessions", dimensions: [("transport", transport)])
     }
+
+    /// One more session (`1`) or one fewer (`-1`).
+    func add(_ amount: Int) {
+        // A meter takes no negative increment.
+        if amount < 0 { meter.decrement(by: Double(-amount)) } else { meter.increment(by: Double(amount)) }
+        count.add(amount, ordering: .relaxed)
+    }
 }
 
 /// A swift-metrics counter that also keeps its total for reading.
@@ -105,4 +106,9 @@ public struct ListenerStatistics: Sendable, Hashable, Codable {
     public var requestsRefused: Int
     public var heartbeatTimeouts: Int
     public var queueOverflows: Int
+
+    /// The statistics as a JSON object, keyed by their names here (a status page's message).
+    public var json: JSONValue {
+        (try? JSONText.decode(JSONValue.self, from: JSONText.encode(self))) ?? .object([:])
+    }
 }

@@ -100,7 +100,6 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
         var dropped = 0
         var connected = false
         var wake: AsyncStream<Void>.Continuation?
-        var connectedWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     public init(
@@ -186,40 +185,22 @@ public final class PostgresClusterBus: ClusterBus, Service, Sendable {
         setConnected(false)
     }
 
-    /// Waits until the bus is connected, or `timeout` passed; true when it is connected.
+    /// Waits until the bus is connected, or `timeout` passed; true when it is connected (for a
+    /// host's start-up: it looks every 20 ms).
     public func waitUntilConnected(timeout: Duration) async -> Bool {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let now = self.state.withLockedValue { state -> Bool in
-                        if state.connected { return true }
-                        state.connectedWaiters.append(continuation)
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-            }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
-        if !isConnected {
-            // Release a waiter left behind by the timeout.
-            let waiters = state.withLockedValue { state in defer { state.connectedWaiters = [] }; return state.connectedWaiters }
-            for waiter in waiters { waiter.resume() }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while !isConnected, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return isConnected
     }
 
     private func setConnected(_ connected: Bool) {
-        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+        state.withLockedValue { state in
             state.connected = connected
             if !connected { state.wake = nil }
-            guard connected else { return [] }
-            defer { state.connectedWaiters = [] }
-            return state.connectedWaiters
         }
-        for waiter in waiters { waiter.resume() }
     }
 
     private func connect() async throws -> PostgresConnection {

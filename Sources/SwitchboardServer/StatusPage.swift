@@ -43,18 +43,8 @@ public final class StatusPage: Sendable {
     /// `{"statistics": {...}, "time": <ms>, "nodes": [...]}`: the listener's counts now, and the
     /// live nodes when it is part of a cluster.
     static func snapshot(of listener: Listener) -> Message {
-        let statistics = listener.statistics
         var object: [String: JSONValue] = [
-            "statistics": [
-                "sessions": .object(statistics.sessions.mapValues { .int($0) }),
-                "sessionsOpened": .int(statistics.sessionsOpened),
-                "messagesReceived": .int(statistics.messagesReceived),
-                "messagesSent": .int(statistics.messagesSent),
-                "broadcasts": .int(statistics.broadcasts),
-                "requestsRefused": .int(statistics.requestsRefused),
-                "heartbeatTimeouts": .int(statistics.heartbeatTimeouts),
-                "queueOverflows": .int(statistics.queueOverflows),
-            ],
+            "statistics": listener.statistics.json,
             "time": .int(Int(Date().timeIntervalSince1970 * 1000)),
         ]
         if let bus = listener.cluster {

@@ -154,8 +154,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
         default:
             throw ValidationError("--tls-cert and --tls-key go together")
         }
+        let shutdownDuration = Duration.milliseconds(Int(shutdownTimeout * 1000))
         let server = try HTTPServer(
-            host: host, port: port, publicDirectory: root, logger: logger, shutdownTimeout: .milliseconds(Int(shutdownTimeout * 1000)),
+            host: host, port: port, publicDirectory: root, logger: logger, shutdownTimeout: shutdownDuration,
             tls: tls, application: application)
         let listener = try Listener.listen(server, options: listenerOptions, transports: .linked)
         if status {
@@ -185,7 +186,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
         services.append(server)
         var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        configuration.maximumGracefulShutdownDuration = .milliseconds(Int(shutdownTimeout * 1000) + 2000)
+        // A backstop: the server closes what is left itself at shutdownDuration.
+        configuration.maximumGracefulShutdownDuration = shutdownDuration + .seconds(2)
         let group = ServiceGroup(configuration: configuration)
         async let running: Void = group.run()
         if let bus, !(await bus.waitUntilConnected(timeout: .seconds(10))) {
