@@ -172,6 +172,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
                 return status.transport
             }
             client.listener.metrics.sessionMoved(from: previous, to: connection.transportName)
+            client.log(.trace, "connection attached", ["transport": "\(connection.transportName)"])
             let actions = client.machine.attach(id, style: style, timers: timers, acknowledged: acknowledged, now: client.eventLoop.now)
             // Before the handshake goes out, so that the client's first POST is read in this mode.
             if client.machine.isAcknowledged { client.acknowledgedMode.store(true, ordering: .relaxed) }
@@ -241,9 +242,9 @@ public final class Client: SessionHandle, @unchecked Sendable {
 
     /// Logs through the listener's logger with this session's id (kept out of the session's
     /// memory: a logger per session would cost hundreds of bytes each).
-    private func log(_ level: Logger.Level, _ message: Logger.Message, _ metadata: Logger.Metadata = [:]) {
+    private func log(_ level: Logger.Level, _ message: Logger.Message, _ metadata: @autoclosure () -> Logger.Metadata = [:]) {
         guard listener.logger.logLevel <= level else { return }
-        var metadata = metadata
+        var metadata = metadata()
         metadata["sid"] = "\(sessionId)"
         listener.logger.log(level: level, message, metadata: metadata)
     }

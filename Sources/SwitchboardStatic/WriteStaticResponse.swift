@@ -39,47 +39,24 @@ public func writeStaticResponse(
     chunkSize: Int = NonBlockingFileIO.defaultChunkSize
 ) -> EventLoopFuture<Void> {
     let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-    let sink = PartSink(
-        eventLoop: context.eventLoop,
-        allocator: context.channel.allocator,
-        write: { part in bound.value.write(NIOAny(part)) },
-        writeAndFlush: { part in bound.value.writeAndFlush(NIOAny(part)) },
-        close: { bound.value.close(promise: nil) }
-    )
+    let sink = PartSink(eventLoop: context.eventLoop, allocator: context.channel.allocator) { part, flush in
+        flush ? bound.value.writeAndFlush(NIOAny(part)) : bound.value.write(NIOAny(part))
+    } close: {
+        bound.value.close(promise: nil)
+    }
     return sink.send(response, head: head, fileIO: fileIO, chunkSize: chunkSize)
-}
-
-/// The same as the `ChannelHandlerContext` variant, writing from the tail of `channel`'s
-/// pipeline. May be called from any thread.
-public func writeStaticResponse(
-    _ response: StaticResponse,
-    head: HTTPRequestHead,
-    to channel: Channel,
-    fileIO: NonBlockingFileIO,
-    chunkSize: Int = NonBlockingFileIO.defaultChunkSize
-) -> EventLoopFuture<Void> {
-    let sink = PartSink(
-        eventLoop: channel.eventLoop,
-        allocator: channel.allocator,
-        write: { part in channel.write(part) },
-        writeAndFlush: { part in channel.writeAndFlush(part) },
-        close: { channel.close(promise: nil) }
-    )
-    if channel.eventLoop.inEventLoop {
-        return sink.send(response, head: head, fileIO: fileIO, chunkSize: chunkSize)
-    }
-    return channel.eventLoop.flatSubmit {
-        sink.send(response, head: head, fileIO: fileIO, chunkSize: chunkSize)
-    }
 }
 
 /// Where response parts go; every closure is called on `eventLoop`.
 struct PartSink: Sendable {
     let eventLoop: EventLoop
     let allocator: ByteBufferAllocator
-    let write: @Sendable (HTTPServerResponsePart) -> EventLoopFuture<Void>
-    let writeAndFlush: @Sendable (HTTPServerResponsePart) -> EventLoopFuture<Void>
+    /// Writes a part, flushing when asked.
+    let emit: @Sendable (_ part: HTTPServerResponsePart, _ flush: Bool) -> EventLoopFuture<Void>
     let close: @Sendable () -> Void
+
+    func write(_ part: HTTPServerResponsePart) -> EventLoopFuture<Void> { emit(part, false) }
+    func writeAndFlush(_ part: HTTPServerResponsePart) -> EventLoopFuture<Void> { emit(part, true) }
 
     func send(
         _ response: StaticResponse,

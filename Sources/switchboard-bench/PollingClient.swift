@@ -136,16 +136,7 @@ final class PollingClient: @unchecked Sendable {
     // MARK: Connections
 
     private func connect(_ connection: HTTPConnection) -> EventLoopFuture<any Channel> {
-        var bootstrap = ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(bindAddressNoPort, value: 1)
-            .connectTimeout(.seconds(30))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(connection) }
-            }
-        if let address = try? SocketAddress(ipAddress: source, port: 0) { bootstrap = bootstrap.bind(to: address) }
-        return bootstrap.connect(host: host, port: port)
+        connectClient(connection, on: loop, from: source, to: host, port: port)
     }
 
     /// Connects both connections and performs the handshake; `onOpen` tells how it went.

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import Synchronization
 import SwitchboardWire
 
@@ -162,9 +163,21 @@ struct CPUWindow {
     let selfWaitStart = runQueueWaitSeconds(pid: getpid())
 
     init(pids: [Int32]) {
+        Self.runHook("BENCH_WINDOW_START")
         self.pids = pids
         self.serverStart = Self.sum(pids, ProcessStats.cpuSeconds)
         self.serverWaitStart = Self.sum(pids, runQueueWaitSeconds)
+    }
+
+    /// Runs the shell command in environment variable `name`, if set, and waits for it: how
+    /// Benchmarks/instructions zeroes and dumps the server's instruction counts around the window.
+    static func runHook(_ name: String) {
+        guard let command = ProcessInfo.processInfo.environment[name], !command.isEmpty else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        try? process.run()
+        process.waitUntilExit()
     }
 
     /// The sum of `read` over `pids`; nil when there are none or one cannot be read.
@@ -180,6 +193,7 @@ struct CPUWindow {
 
     /// (wall seconds, server CPU seconds, generator CPU seconds, run-queue waits).
     func finish() -> (wall: Double, server: Double?, generator: Double, serverWait: Double?, generatorWait: Double?) {
+        Self.runHook("BENCH_WINDOW_END")
         let wall = Double(nowNanos() - start) / 1e9
         let server = serverStart.flatMap { s in Self.sum(pids, ProcessStats.cpuSeconds).map { $0 - s } }
         let serverWait = serverWaitStart.flatMap { s in Self.sum(pids, runQueueWaitSeconds).map { $0 - s } }
@@ -336,3 +350,20 @@ final class Counter: Sendable {
 /// IP_BIND_ADDRESS_NO_PORT (Linux): a bind to a source address leaves the port to connect(), so
 /// that opening thousands of connections from one address does not search the bound ports each time.
 let bindAddressNoPort = ChannelOptions.Types.SocketOption(level: SocketOptionLevel(IPPROTO_IP), name: SocketOptionName(24))
+
+/// Connects a load-generator client: no Nagle, its source address picked from `source` (so one
+/// generator can hold more connections than one address has ports), `handler` its only handler.
+func connectClient(
+    _ handler: any ChannelHandler & Sendable, on loop: any EventLoop, from source: String, to host: String, port: Int
+) -> EventLoopFuture<any Channel> {
+    var bootstrap = ClientBootstrap(group: loop)
+        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        .channelOption(.socketOption(.so_reuseaddr), value: 1)
+        .channelOption(bindAddressNoPort, value: 1)
+        .connectTimeout(.seconds(30))
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
+        }
+    if let address = try? SocketAddress(ipAddress: source, port: 0) { bootstrap = bootstrap.bind(to: address) }
+    return bootstrap.connect(host: host, port: port)
+}

@@ -338,23 +338,13 @@ final class SessionOpener: @unchecked Sendable {
             stats: stats[loopIndex])
         client.delegate = delegate
         client.onOpen = { [self] client, ok in finished(client, ok: ok) }
-        var bootstrap = ClientBootstrap(group: loops[loopIndex])
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(bindAddressNoPort, value: 1)
-            .connectTimeout(.seconds(30))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(client) }
-            }
         let source = config.sources[index % config.sources.count]
-        if let address = try? SocketAddress(ipAddress: source, port: 0) {
-            bootstrap = bootstrap.bind(to: address)
-        }
-        bootstrap.connect(host: config.host, port: config.ports[index % config.ports.count]).whenFailure { [self] error in
-            client.stats.note(error: "connect: \(error)")
-            client.onOpen = nil
-            finished(client, ok: false)
-        }
+        connectClient(client, on: loops[loopIndex], from: source, to: config.host, port: config.ports[index % config.ports.count])
+            .whenFailure { [self] error in
+                client.stats.note(error: "connect: \(error)")
+                client.onOpen = nil
+                finished(client, ok: false)
+            }
     }
 
     private func finished(_ client: WebSocketClient, ok: Bool) {

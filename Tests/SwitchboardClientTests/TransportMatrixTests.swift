@@ -133,14 +133,16 @@ struct TransportMatrixTests {
         let probe = Probe(socket)
         try await socket.connect()
         let sid = try #require(socket.sessionId)
-        // Real time on purpose: the beats and their echoes cross real sockets to a real server,
-        // and only the passing of several cycles (each past the last timeout) shows that every
-        // echo counted. The timers' logic is tested in virtual time (`VirtualTimeTests`,
-        // `SessionHTTPHandlerTests`, `WebSocketSessionHandlerTests`).
-        try await Task.sleep(for: .seconds(1.2))
+        // A witness that never echoes: once the server has ended its session (heartbeat timeout,
+        // then the grace), several heartbeat cycles have passed for the socket too. The timers'
+        // logic is tested in virtual time (`VirtualTimeTests`, `SessionHTTPHandlerTests`,
+        // `WebSocketSessionHandlerTests`).
+        let witness = try await WebSocketTestClient.connect(port: server.port, path: "/socket.io/websocket")
+        let witnessSid = String(try await witness.receiveText().dropFirst(8))
+        try await eventually { server.recorder.disconnected.contains { $0.0 == witnessSid } }
         #expect(probe.events == ["connecting:\(transport)", "connect"])
         #expect(socket.connected && socket.sessionId == sid)
-        #expect(server.recorder.disconnected.isEmpty)
+        #expect(server.recorder.disconnected.map(\.0) == [witnessSid])
         let client = try #require(server.listener.client(sid))
         if TestServer.transports[transport]?.descriptor.kind != .poll {
             #expect(client.connections == 1, "the same connection all along")

@@ -133,7 +133,7 @@ struct HostTests {
 struct GracefulShutdownTests {
     @Test("SIGTERM: the WebSocket is closed with 1001, the held poll answered 200 (empty), a stream ended, new connections refused; exit 0 in time")
     func sigterm() async throws {
-        let host = try await HostProcess(["--app", "echo", "--shutdown-timeout", "5"])
+        let host = try await HostProcess(["--app", "echo", "--shutdown-timeout", "5", "--log-level", "trace"], keepErrors: true)
         let socket = try await WebSocketTestClient.connect(port: host.port, path: "/socket.io/websocket")
         _ = try await socket.receiveText()
         let http = try await HTTPTestConnection.connect(port: host.port)
@@ -147,8 +147,12 @@ struct GracefulShutdownTests {
         _ = try await stream.nextChunkString()  // the handshake
         let idle = try await HTTPTestConnection.connect(port: host.port)
         #expect(try await idle.request("GET", "/socket.io/socket.io.js").status == 200)
-        // Real time: the held poll must reach the server before the signal.
-        try await Task.sleep(for: .milliseconds(200))
+        // The held poll must reach the server before the signal: its session logs it attached
+        // (the handshake's request, then the poll).
+        try await eventually {
+            host.errorOutput.split(separator: "\n")
+                .filter { $0.contains("connection attached") && $0.contains("transport=xhr-polling") }.count == 2
+        }
 
         let clock = ContinuousClock()
         let start = clock.now

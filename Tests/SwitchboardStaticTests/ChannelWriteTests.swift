@@ -134,12 +134,8 @@ import Testing
         // The response was computed, then the file vanished before it was opened.
         let response = try #require(files.response(for: request(.GET, "/app.js")))
         try FileManager.default.removeItem(atPath: fixture.root + "/app.js")
-        let channel = try await NIOAsyncTestingChannel { channel in
-            try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
-        }
-        try await channel.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
-        let head = request(.GET, "/app.js")
-        try await writeStaticResponse(response, head: head, to: channel, fileIO: fileIO).get()
+        let channel = try await Self.encodingChannel()
+        try await Self.write(response, head: request(.GET, "/app.js"), to: channel, fileIO: fileIO)
         var bytes: [UInt8] = []
         while let buffer = try await channel.readOutbound(as: ByteBuffer.self) { bytes += buffer.readableBytesView }
         let parsed = try #require(RawResponse.parse(&bytes))
@@ -151,14 +147,35 @@ import Testing
     @Test func fileShrunkAfterHeadFailsAndCloses() async throws {
         let response = try #require(files.response(for: request(.GET, "/big.bin")))
         try Data(fixture.bigBytes.prefix(1000)).write(to: URL(fileURLWithPath: fixture.root + "/big.bin"))
-        let channel = try await NIOAsyncTestingChannel { channel in
-            try channel.pipeline.syncOperations.addHandler(HTTPResponseEncoder())
-        }
-        try await channel.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
+        let channel = try await Self.encodingChannel()
         await #expect(throws: StaticWriteError.self) {
-            try await writeStaticResponse(response, head: request(.GET, "/big.bin"), to: channel, fileIO: fileIO).get()
+            try await Self.write(response, head: request(.GET, "/big.bin"), to: channel, fileIO: fileIO)
         }
         try await channel.closeFuture.get()
+    }
+
+    /// A connected channel with an HTTP response encoder, and a handler behind it to write from.
+    static func encodingChannel() async throws -> NIOAsyncTestingChannel {
+        let channel = try await NIOAsyncTestingChannel { channel in
+            try channel.pipeline.syncOperations.addHandlers(HTTPResponseEncoder(), WriterHandler())
+        }
+        try await channel.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).get()
+        return channel
+    }
+
+    /// Writes `response` from the context of the channel's ``WriterHandler``.
+    static func write(
+        _ response: StaticResponse, head: HTTPRequestHead, to channel: NIOAsyncTestingChannel, fileIO: NonBlockingFileIO
+    ) async throws {
+        try await channel.eventLoop.flatSubmit {
+            let context = try! channel.pipeline.syncOperations.context(handlerType: WriterHandler.self)
+            return writeStaticResponse(response, head: head, to: context, fileIO: fileIO)
+        }.get()
+    }
+
+    /// Writes nothing itself: its context is where a test writes from.
+    final class WriterHandler: ChannelOutboundHandler, Sendable {
+        typealias OutboundIn = HTTPServerResponsePart
     }
 }
 
