@@ -233,9 +233,9 @@ public final class Client: SessionHandle, @unchecked Sendable {
     }
 
     /// Sends a frame encoded once for many sessions (a broadcast). Call on the session's loop.
-    func sendShared(_ frame: SharedFrame) {
-        listener.metrics.sent.increment()
-        onLoop { $0.perform($0.machine.send(frames: [.shared(frame)], now: $0.eventLoop.now)) }
+    func sendSharedOnLoop(_ frame: SharedFrame) {
+        eventLoop.assertInEventLoop()
+        perform(machine.send(frames: [.shared(frame)], now: eventLoop.now))
     }
 
     // MARK: Driving the machine

@@ -25,6 +25,7 @@ public final class Listener: Sendable {
     /// Its metrics (docs/metrics.md).
     let metrics: ListenerMetrics
     private let handlerSet = EventHandlers<ListenerEventHandlers>()
+    private let flushers = TickFlushers()
 
     private struct State {
         var sessions: [String: Client] = [:]
@@ -54,6 +55,11 @@ public final class Listener: Sendable {
     /// What this listener has counted since it started (docs/metrics.md).
     public var statistics: ListenerStatistics {
         metrics.statistics
+    }
+
+    /// The flusher of `eventLoop`'s ticks, for the connections of this listener's sessions on it.
+    public func tickFlusher(for eventLoop: any EventLoop) -> TickFlusher {
+        flushers.flusher(for: eventLoop)
     }
 
     /// Counts a request refused with `status` (docs/metrics.md); for the server's handlers.
@@ -120,8 +126,9 @@ public final class Listener: Sendable {
             byLoop[ObjectIdentifier(client.eventLoop), default: (client.eventLoop, [])].clients.append(client)
         }
         for (loop, group) in byLoop.values {
+            metrics.sent.increment(by: group.count)
             loop.runOnLoop {
-                for client in group { client.sendShared(frame) }
+                for client in group { client.sendSharedOnLoop(frame) }
             }
         }
     }

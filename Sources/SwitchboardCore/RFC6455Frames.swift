@@ -22,6 +22,32 @@ public enum RFC6455Frames {
         ]
     }
 
+    /// A server's frame, whole (RFC 6455 §5.2): FIN, `opcode`, the length, then `payload`, unmasked.
+    public static func serverFrame(
+        _ opcode: WebSocketOpcode, payload: ByteBuffer, allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) -> ByteBuffer {
+        var frame = allocator.buffer(capacity: payload.readableBytes + 10)
+        writeServerHeader(opcode, length: payload.readableBytes, into: &frame)
+        frame.writeImmutableBuffer(payload)
+        return frame
+    }
+
+    /// The header of a server's final, unmasked frame of `length` payload bytes (§5.2): the
+    /// shortest length encoding, as every endpoint must send it.
+    public static func writeServerHeader(_ opcode: WebSocketOpcode, length: Int, into buffer: inout ByteBuffer) {
+        buffer.writeInteger(0x80 | UInt8(webSocketOpcode: opcode))
+        switch length {
+        case ..<126:
+            buffer.writeInteger(UInt8(length))
+        case ...Int(UInt16.max):
+            buffer.writeInteger(UInt8(126))
+            buffer.writeInteger(UInt16(length))
+        default:
+            buffer.writeInteger(UInt8(127))
+            buffer.writeInteger(UInt64(length))
+        }
+    }
+
     /// What one whole frame from ``inboundHandlers(maxMessageSize:sender:)`` carries.
     public enum Message {
         case text(String)

@@ -53,11 +53,14 @@ public final class SharedFrame: Sendable, Hashable {
     public let payloadText: String
     /// `payloadText` as UTF-8 bytes, shared by every write of it.
     public let payloadBytes: ByteBuffer
+    /// `payloadBytes` in an RFC 6455 text frame, as every WebSocket writes it.
+    public let webSocketFrame: ByteBuffer
 
     public init(message: Message, codec: any PayloadCodec) {
         self.text = codec.frame(message)
         self.payloadText = codec.payload([text])
         self.payloadBytes = ByteBuffer(string: payloadText)
+        self.webSocketFrame = RFC6455Frames.serverFrame(.text, payload: payloadBytes)
     }
 
     public static func == (lhs: SharedFrame, rhs: SharedFrame) -> Bool { lhs === rhs }

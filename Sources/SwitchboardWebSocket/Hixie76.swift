@@ -37,6 +37,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     private let requestURI: String
     var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
+    var flushing = FlushState()
 
     init(transportName: String, session: any SessionHandle, request: HTTPRequestHead, keys: (UInt32, UInt32), maxFrameSize: Int) {
         self.requestURI = request.uri
@@ -50,6 +51,7 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.eventLoop = context.eventLoop
+        flushing.flusher = session.listener.tickFlusher(for: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: responseHead)), promise: nil)
     }
 
@@ -104,12 +106,16 @@ final class Hixie76SessionHandler: ChannelInboundHandler, SocketSessionConnectio
         writeFrame(bytes: ByteBuffer(string: payload), context: context)
     }
 
-    func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext) {
+    func writeFrame(shared frame: SharedFrame, context: ChannelHandlerContext) {
+        writeFrame(bytes: frame.payloadBytes, context: context)
+    }
+
+    private func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext) {
         var frame = context.channel.allocator.buffer(capacity: payload.readableBytes + 2)
         frame.writeInteger(Hixie76.frameStart)
         frame.writeImmutableBuffer(payload)
         frame.writeInteger(Hixie76.frameEnd)
-        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        context.write(wrapOutboundOut(frame), promise: nil)
     }
 
     /// hixie-76 has no close codes: every reason is the closing handshake.

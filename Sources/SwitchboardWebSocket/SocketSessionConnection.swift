@@ -3,8 +3,9 @@ import SwitchboardCore
 import SwitchboardWire
 
 /// A channel handler that carries a session over a full-duplex socket. The session calls it on
-/// the session's loop; this hops to the channel's loop and writes frames there.
-protocol SocketSessionConnection: SessionConnection, AnyObject {
+/// the session's loop; this hops to the channel's loop and writes frames there, flushed once at
+/// the end of the loop's tick (``TickFlusher``).
+protocol SocketSessionConnection: SessionConnection, TickFlushed, AnyObject {
     /// The handler's context while it is in the pipeline; touched on the channel's loop only.
     var context: ChannelHandlerContext? { get set }
     /// The session this socket carries.
@@ -15,10 +16,12 @@ protocol SocketSessionConnection: SessionConnection, AnyObject {
     var eventLoop: (any EventLoop)? { get }
     /// Whether a close has begun (nothing more is written).
     var closing: Bool { get }
-    /// Writes one payload as one frame.
+    /// Writes one payload as one frame, without flushing it.
     func writeFrame(_ payload: String, context: ChannelHandlerContext)
-    /// Writes one payload, already UTF-8 bytes, as one frame.
-    func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext)
+    /// Writes the payload of a frame encoded once for many sessions, without flushing it.
+    func writeFrame(shared frame: SharedFrame, context: ChannelHandlerContext)
+    /// Who flushes the socket, and whether a flush is already asked for this tick.
+    var flushing: FlushState { get set }
     /// Starts the close handshake, for `reason`.
     func closeSocket(context: ChannelHandlerContext, reason: SocketCloseReason)
     /// Fails the connection because of a payload the session refused (why is `reason`).
@@ -40,6 +43,13 @@ extension SocketSessionConnection where Self: ChannelInboundHandler {
     }
 }
 
+/// Who flushes a socket (its loop's ``TickFlusher``, set when the handler is added), and whether
+/// it has asked for this tick.
+struct FlushState {
+    var flusher: TickFlusher?
+    var requested = false
+}
+
 extension SocketSessionConnection {
     private func onChannelLoop(_ body: @escaping @Sendable (Self, ChannelHandlerContext) -> Void) {
         eventLoop?.runOnLoop { [self] in
@@ -48,13 +58,36 @@ extension SocketSessionConnection {
     }
 
     func write(_ payload: OutboundPayload) {
-        onChannelLoop { handler, context in
-            guard !handler.closing else { return }
-            switch payload.body {
-            case .text(let text): handler.writeFrame(text, context: context)
-            case .shared(let frame): handler.writeFrame(bytes: frame.payloadBytes, context: context)
-            }
+        guard let eventLoop else { return }
+        // On the channel's loop (the session's, usually) without a closure: a broadcast writes here
+        // once per receiver.
+        if eventLoop.inEventLoop {
+            writeOnLoop(payload)
+        } else {
+            eventLoop.execute { [self] in writeOnLoop(payload) }
         }
+    }
+
+    private func writeOnLoop(_ payload: OutboundPayload) {
+        guard let context, !closing else { return }
+        switch payload.body {
+        case .text(let text): writeFrame(text, context: context)
+        case .shared(let frame): writeFrame(shared: frame, context: context)
+        }
+        flushAtEndOfTick()
+    }
+
+    /// Flushes the socket at the end of this tick, with every other frame written to it meanwhile.
+    private func flushAtEndOfTick() {
+        guard !flushing.requested else { return }
+        guard let flusher = flushing.flusher else { return flushNow() }
+        flushing.requested = true
+        flusher.flushAtEndOfTick(self)
+    }
+
+    func flushNow() {
+        flushing.requested = false
+        context?.flush()
     }
 
     func complete(_ payload: OutboundPayload) {

@@ -19,9 +19,9 @@ public struct WebSocketTransport: UpgradeTransport {
     ) throws {
         // Frames from the client are checked strictly (docs/protocol.md §9.3): every refusal
         // reaches the session handler as an error, which fails the connection with its code.
+        // The session handler encodes its own frames (a broadcast's is encoded once for all).
         let handlers: [any ChannelHandler] =
-            [WebSocketFrameEncoder()]
-            + RFC6455Frames.inboundHandlers(maxMessageSize: maxFrameSize, sender: .client)
+            RFC6455Frames.inboundHandlers(maxMessageSize: maxFrameSize, sender: .client)
             + [
                 WebSocketSessionHandler(
                     transportName: descriptor.name, session: session, acknowledged: TransportURL.acknowledged(in: request.uri))
@@ -39,7 +39,8 @@ public struct WebSocketTransport: UpgradeTransport {
 /// Carries one session over a WebSocket: text frames in and out, ping/pong, close handshake.
 final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnection, @unchecked Sendable {
     typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    /// Whole frames, encoded here (``RFC6455Frames/serverFrame(_:payload:allocator:)``).
+    typealias OutboundOut = ByteBuffer
 
     let transportName: String
     let session: any SessionHandle
@@ -50,6 +51,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     var closing: Bool { endpoint.closing }
     private(set) var connectionID: ConnectionID?
     private let acknowledged: Int?
+    var flushing = FlushState()
 
     /// - Parameter acknowledged: the `ack=<n>` of the upgrade request (docs/protocol.md §11).
     init(transportName: String, session: any SessionHandle, acknowledged: Int? = nil) {
@@ -61,6 +63,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.eventLoop = context.eventLoop
+        flushing.flusher = session.listener.tickFlusher(for: context.eventLoop)
         connectionID = session.attach(self, style: .persistent, acknowledged: acknowledged)
     }
 
@@ -81,14 +84,16 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
         case .deliver(let text):
             receive(text, session: session, context: context)
         case .pong(let data):
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: data)), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(RFC6455Frames.serverFrame(.pong, payload: data, allocator: context.channel.allocator)), promise: nil)
         case .sendClose(let code, let failure):
             if let failure {
                 session.listener.logger.warning("WebSocket connection failed: \(failure)", metadata: ["sid": "\(session.sessionId)"])
             }
             var data = context.channel.allocator.buffer(capacity: 2)
             data.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(code)))
-            context.writeLastAndClose(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            context.writeLastAndClose(
+                wrapOutboundOut(RFC6455Frames.serverFrame(.connectionClose, payload: data, allocator: context.channel.allocator)))
         case .closeConnection:
             context.close(promise: nil)
         case .none:
@@ -99,11 +104,14 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     // MARK: SocketSessionConnection
 
     func writeFrame(_ payload: String, context: ChannelHandlerContext) {
-        writeFrame(bytes: context.channel.allocator.buffer(string: payload), context: context)
+        var frame = context.channel.allocator.buffer(capacity: payload.utf8.count + 10)
+        RFC6455Frames.writeServerHeader(.text, length: payload.utf8.count, into: &frame)
+        frame.writeString(payload)
+        context.write(wrapOutboundOut(frame), promise: nil)
     }
 
-    func writeFrame(bytes payload: ByteBuffer, context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
+    func writeFrame(shared frame: SharedFrame, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(frame.webSocketFrame), promise: nil)
     }
 
     /// A payload refused whole fails the connection like text that is not UTF-8 (1007).

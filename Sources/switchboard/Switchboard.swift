@@ -11,7 +11,20 @@ import SwitchboardPostgres
 import SwitchboardServer
 
 /// The host: composes the linked transports, the server and a demo application.
+/// The host keeps its main thread, waiting on it, rather than giving it to Dispatch (an `async`
+/// main calls `dispatch_main`): so it also runs under valgrind, which Benchmarks/instructions needs.
 @main
+enum Entry {
+    static func main() {
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await SwitchboardCommand.main()
+            done.signal()
+        }
+        done.wait()
+    }
+}
+
 struct SwitchboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",

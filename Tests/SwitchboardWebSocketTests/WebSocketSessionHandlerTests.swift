@@ -31,10 +31,11 @@ struct WebSocketSessionHandlerTests {
             try channel.writeInbound(WebSocketFrame(fin: true, opcode: opcode, data: ByteBuffer(string: text)))
         }
 
-        /// The frames written since the last call.
+        /// The frames written since the last call, flushed at the end of the loop's tick.
         func written() throws -> [WebSocketFrame] {
+            channel.embeddedEventLoop.run()
             var frames: [WebSocketFrame] = []
-            while let frame = try channel.readOutbound(as: WebSocketFrame.self) { frames.append(frame) }
+            while let bytes = try channel.readOutbound(as: ByteBuffer.self) { frames += try WebSocketSessionHandlerTests.frames(in: bytes) }
             return frames
         }
 
@@ -57,6 +58,34 @@ struct WebSocketSessionHandlerTests {
         #expect(h.messages.all == ["hello", "yo"])
         h.session.send("back")
         #expect(try h.texts() == ["~m~4~m~back"])
+    }
+
+    @Test("frames written in one tick of the loop go out with one flush, at the end of the tick")
+    func oneFlushPerTick() throws {
+        let h = try Harness()
+        _ = try h.written()
+        let flushes = FlushCounter()
+        try h.channel.pipeline.syncOperations.addHandler(flushes, position: .first)
+        h.session.send("one")
+        h.session.send("two")
+        h.listener.broadcast("three")
+        #expect(try h.channel.readOutbound(as: ByteBuffer.self) == nil, "nothing flushed within the tick")
+        #expect(try h.texts() == ["~m~3~m~one", "~m~3~m~two", "~m~5~m~three"])
+        #expect(flushes.count == 1)
+        h.session.send("alone")
+        #expect(try h.texts() == ["~m~5~m~alone"])
+        #expect(flushes.count == 2)
+    }
+
+    /// Counts the flushes that pass it.
+    final class FlushCounter: ChannelOutboundHandler, @unchecked Sendable {
+        typealias OutboundIn = Any
+        var count = 0
+
+        func flush(context: ChannelHandlerContext) {
+            count += 1
+            context.flush()
+        }
     }
 
     @Test("heartbeats every interval; the echo keeps the socket; a missing echo closes it (1000), then the grace ends the session")
@@ -141,16 +170,36 @@ struct WebSocketSessionHandlerTests {
         try channel.pipeline.syncOperations.addHandlers(
             RFC6455Frames.inboundHandlers(maxMessageSize: 1000, sender: .client)
                 + [WebSocketSessionHandler(transportName: "websocket", session: session)])
-        _ = try channel.readOutbound(as: WebSocketFrame.self)  // the handshake
+        channel.embeddedEventLoop.run()  // the end of the tick: the handshake is flushed
+        _ = try channel.readOutbound(as: ByteBuffer.self)  // the handshake
 
         let bytes = Self.clientFrame(opcode[0], payload) + Self.clientFrame(0x1, Array("~m~1~m~a".utf8))
             + Self.clientFrame(0x9, Array("hi".utf8))
         try? channel.writeInbound(ByteBuffer(bytes: bytes))
         var written: [WebSocketFrame] = []
-        while let frame = try channel.readOutbound(as: WebSocketFrame.self) { written.append(frame) }
+        while let bytes = try channel.readOutbound(as: ByteBuffer.self) { written += try Self.frames(in: bytes) }
         #expect(written.map(\.opcode) == [.connectionClose], "\(name)")
         var data = try #require(written.first).unmaskedData
         #expect(data.readWebSocketErrorCode() == WebSocketErrorCode(codeNumber: Int(code)))
         #expect(messages.all.isEmpty, "\(name)")
+    }
+
+    /// The server's frames in `bytes`: unmasked, final, each whole (RFC 6455 §5.2).
+    static func frames(in bytes: ByteBuffer) throws -> [WebSocketFrame] {
+        struct Truncated: Error {}
+        var bytes = bytes
+        var frames: [WebSocketFrame] = []
+        while bytes.readableBytes > 0 {
+            guard let first = bytes.readInteger(as: UInt8.self), let second = bytes.readInteger(as: UInt8.self) else { throw Truncated() }
+            #expect(first & 0x80 != 0 && second & 0x80 == 0, "final and unmasked")
+            var length = Int(second & 0x7F)
+            if length == 126 { length = Int(bytes.readInteger(as: UInt16.self) ?? 0) }
+            if length == 127 { length = Int(bytes.readInteger(as: UInt64.self) ?? 0) }
+            guard let payload = bytes.readSlice(length: length),
+                let opcode = WebSocketOpcode(encodedWebSocketOpcode: first & 0x0F)
+            else { throw Truncated() }
+            frames.append(WebSocketFrame(fin: true, opcode: opcode, data: payload))
+        }
+        return frames
     }
 }
