@@ -33,13 +33,14 @@ public final class Client: SessionHandle, @unchecked Sendable {
     /// Whether the session's payloads carry acknowledged delivery's control frames (set once).
     private let acknowledgedMode = Atomic<Bool>(false)
     private let status = NIOLockedValueBox(Status())
-    private let handlers = EventHandlers<ClientEventHandlers>()
 
     struct Status {
         var connected = true
         var open = false
         var connections = 0
         var transport: String?
+        /// This client's event handlers, under the status lock (a lock and a box of their own would be two more allocations per session).
+        var handlers = ClientEventHandlers()
     }
 
     init(sessionId: String, listener: Listener, eventLoop: any EventLoop, codec: any PayloadCodec) {
@@ -138,12 +139,12 @@ public final class Client: SessionHandle, @unchecked Sendable {
     /// Adds a handler for one of this client's events; keep the result to remove it.
     @discardableResult
     public func on<Handler>(_ event: ClientEvent<Handler>, _ handler: Handler) -> Subscription {
-        handlers.add(handler, to: event.handlers)
+        status.withLockedValue { $0.handlers.add(handler, to: event.handlers) }
     }
 
     /// Removes a handler added with ``on(_:_:)``.
     public func removeListener(_ subscription: Subscription) {
-        handlers.remove(subscription)
+        status.withLockedValue { $0.handlers.remove(subscription.id) }
     }
 
     // MARK: Transports
@@ -270,7 +271,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
                 listener.emitConnected(self)
             case .deliver(let messages):
                 listener.metrics.received.increment(by: messages.count)
-                let handlers = self.handlers.current
+                let handlers = status.withLockedValue { $0.handlers }
                 for message in messages {
                     handlers.emitMessage(message)
                     listener.emitMessage(message, from: self)
@@ -300,7 +301,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
         log(reason == .queueOverflow ? .warning : .debug, "session closed", ["reason": "\(reason)"])
         listener.remove(self)
         // The handlers still see the session's rooms (``rooms``); nothing more reaches it.
-        handlers.current.emitDisconnect(reason)
+        status.withLockedValue { $0.handlers }.emitDisconnect(reason)
         listener.emitDisconnected(self, reason: reason)
         listener.leaveAllRooms(self)
     }

@@ -60,6 +60,15 @@ public protocol EventHandlerSet: Sendable {
     mutating func remove(_ id: Int)
 }
 
+extension EventHandlerSet {
+    /// Adds `handler` to the list at `list`; the subscription removes it again.
+    public mutating func add<Handler>(_ handler: Handler, to list: WritableKeyPath<Self, HandlerList<Handler>>) -> Subscription {
+        let subscription = Subscription.next()
+        self[keyPath: list].append(HandlerEntry(id: subscription.id, handler: handler))
+        return subscription
+    }
+}
+
 /// A registered event handler; pass it to `removeListener` (or `off`) to remove it.
 public struct Subscription: Sendable, Hashable {
     public let id: Int
@@ -88,9 +97,7 @@ public final class EventHandlers<Handlers: EventHandlerSet>: Sendable {
 
     /// Adds `handler` to the list at `list`; the subscription removes it again.
     public func add<Handler>(_ handler: Handler, to list: WritableKeyPath<Handlers, HandlerList<Handler>> & Sendable) -> Subscription {
-        let subscription = Subscription.next()
-        handlers.withLockedValue { $0[keyPath: list].append(HandlerEntry(id: subscription.id, handler: handler)) }
-        return subscription
+        handlers.withLockedValue { $0.add(handler, to: list) }
     }
 
     /// Removes the handler added with `subscription`.

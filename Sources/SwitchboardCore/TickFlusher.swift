@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// A connection whose writes wait for one flush (docs/architecture.md, "Writing"): written
+/// A connection whose writes wait for one flush (docs/architecture.md §4): written
 /// several times within one tick of its event loop, it is flushed once, at the end of the tick,
 /// so N messages to one socket cost one system call.
 public protocol TickFlushed: AnyObject {

@@ -54,12 +54,18 @@ public final class HostProcess: Sendable {
         let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: watchdog)
         defer { watchdog.cancel() }
-        // The first line says where it listens: "... http://127.0.0.1:PORT/ ..."
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
+        // The first line says where it listens: "... http://127.0.0.1:PORT/ ...". Read on a
+        // Dispatch thread: a blocking read would hold one of the test pool's threads meanwhile.
+        let line = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var line = Data()
+                while !line.contains(UInt8(ascii: "\n")) {
+                    let chunk = output.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    line += chunk
+                }
+                continuation.resume(returning: line)
+            }
         }
         let text = String(decoding: line, as: UTF8.self)
         let port = text.range(of: "127.0.0.1:").flatMap { Int(text[$0.upperBound...].prefix { $0.isNumber }) }
