@@ -59,6 +59,12 @@ enum BrowserClient {
 
     /// Whether `uri` is the client's path under `resource`.
     static func matches(uri: String, resource: String) -> Bool {
-        uri.prefix { $0 != "?" && $0 != "#" } == "/" + resource + "/socket.io.js"
+        // UTF-8 bytes, without building the expected path: every request asks this.
+        var path = uri.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }[...]
+        for part in ["/".utf8, resource.utf8, "/socket.io.js".utf8] {
+            guard path.starts(with: part) else { return false }
+            path = path.dropFirst(part.count)
+        }
+        return path.isEmpty
     }
 }

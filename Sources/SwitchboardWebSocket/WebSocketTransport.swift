@@ -17,28 +17,20 @@ public struct WebSocketTransport: UpgradeTransport {
         channel: any Channel, request: HTTPRequestHead, session: any SessionHandle, maxFrameSize: Int,
         position: ChannelPipeline.SynchronousOperations.Position
     ) throws {
-        // Frames from the client are checked strictly (docs/protocol.md §9.3): every refusal
-        // reaches the session handler as an error, which fails the connection with its code.
-        // The session handler encodes its own frames (a broadcast's is encoded once for all).
-        let handlers: [any ChannelHandler] =
-            RFC6455Frames.inboundHandlers(maxMessageSize: maxFrameSize, sender: .client)
-            + [
-                WebSocketSessionHandler(
-                    transportName: descriptor.name, session: session, acknowledged: TransportURL.acknowledged(in: request.uri))
-            ]
-        // One at a time, in order: the session handler writes the handshake as soon as it is added,
-        // so everything before it must be in place.
-        var position = position
-        for handler in handlers {
-            try channel.pipeline.syncOperations.addHandler(handler, position: position)
-            position = .after(handler)
-        }
+        // One handler after the upgrade: it reads the client's frames strictly (docs/protocol.md
+        // §9.3, every refusal fails the connection with its code) and encodes its own.
+        try channel.pipeline.syncOperations.addHandler(
+            WebSocketSessionHandler(
+                transportName: descriptor.name, session: session, maxMessageSize: maxFrameSize,
+                acknowledged: TransportURL.acknowledged(in: request.uri)),
+            position: position)
     }
 }
 
 /// Carries one session over a WebSocket: text frames in and out, ping/pong, close handshake.
 final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnection, @unchecked Sendable {
-    typealias InboundIn = WebSocketFrame
+    /// The connection's bytes, read into messages here (``RFC6455MessageReader``).
+    typealias InboundIn = ByteBuffer
     /// Whole frames, encoded here (``RFC6455Frames/serverFrame(_:payload:allocator:)``).
     typealias OutboundOut = ByteBuffer
 
@@ -46,6 +38,8 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     let session: any SessionHandle
     var context: ChannelHandlerContext?
     private(set) var eventLoop: (any EventLoop)?
+    /// The client's frames, checked and reassembled.
+    private var reader: RFC6455MessageReader
     /// The frame rules and the closing handshake.
     private var endpoint = RFC6455Endpoint()
     var closing: Bool { endpoint.closing }
@@ -54,7 +48,8 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     var flushing = FlushState()
 
     /// - Parameter acknowledged: the `ack=<n>` of the upgrade request (docs/protocol.md §11).
-    init(transportName: String, session: any SessionHandle, acknowledged: Int? = nil) {
+    init(transportName: String, session: any SessionHandle, maxMessageSize: Int, acknowledged: Int? = nil) {
+        self.reader = RFC6455MessageReader(maxMessageSize: maxMessageSize, sender: .client)
         self.acknowledged = acknowledged
         self.transportName = transportName
         self.session = session
@@ -68,14 +63,12 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        perform(endpoint.read(unwrapInboundIn(data)), context: context)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let failure = RFC6455Frames.failure(for: error) {
-            perform(endpoint.fail(failure), context: context)
-        } else {
-            context.fireErrorCaught(error)
+        reader.append(unwrapInboundIn(data))
+        while let next = reader.next() {
+            switch next {
+            case .success(let frame): perform(endpoint.read(frame), context: context)
+            case .failure(let failure): perform(endpoint.fail(failure), context: context)
+            }
         }
     }
 

@@ -51,8 +51,11 @@ public enum TransportURL {
     /// says how many of the server's messages it has (docs/protocol.md §11); nil when absent or not
     /// a decimal count.
     public static func acknowledged(in uri: String) -> Int? {
-        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
-        return query.split(separator: "&").first { $0.hasPrefix("ack=") }.flatMap { decimalCount($0.utf8.dropFirst(4)) }
+        // UTF-8 bytes: every transport request asks this.
+        let utf8 = uri.utf8
+        guard let question = utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        let field = utf8[utf8.index(after: question)...].split(separator: UInt8(ascii: "&")).first { $0.starts(with: "ack=".utf8) }
+        return field.flatMap { decimalCount($0.dropFirst(4)) }
     }
 
     /// `ack=<n>` added to a path's query.

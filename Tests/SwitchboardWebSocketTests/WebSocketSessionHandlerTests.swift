@@ -24,11 +24,17 @@ struct WebSocketSessionHandlerTests {
             listener.on(.clientMessage) { [messages] message, _ in messages.append(message) }
             listener.on(.clientDisconnect) { [disconnects] _, reason in disconnects.append(reason) }
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
-            try channel.pipeline.syncOperations.addHandler(WebSocketSessionHandler(transportName: "websocket", session: session))
+            try channel.pipeline.syncOperations.addHandler(
+                WebSocketSessionHandler(transportName: "websocket", session: session, maxMessageSize: 1000))
         }
 
         func send(_ opcode: NIOWebSocket.WebSocketOpcode, _ text: String) throws {
-            try channel.writeInbound(WebSocketFrame(fin: true, opcode: opcode, data: ByteBuffer(string: text)))
+            try send(opcode, Array(text.utf8))
+        }
+
+        /// A client's frame, as its bytes (masked with a zero key).
+        func send(_ opcode: NIOWebSocket.WebSocketOpcode, _ payload: [UInt8]) throws {
+            try channel.writeInbound(ByteBuffer(bytes: WebSocketSessionHandlerTests.clientFrame(UInt8(webSocketOpcode: opcode), payload)))
         }
 
         /// The frames written since the last call, flushed at the end of the loop's tick.
@@ -130,7 +136,7 @@ struct WebSocketSessionHandlerTests {
     func refused(name: String, opcode: NIOWebSocket.WebSocketOpcode, payload: [UInt8], code: UInt16) throws {
         let h = try Harness()
         _ = try h.written()
-        try h.channel.writeInbound(WebSocketFrame(fin: true, opcode: opcode, data: ByteBuffer(bytes: payload)))
+        try h.send(opcode, payload)
         #expect(h.closeCode(try h.written().last) == WebSocketErrorCode(codeNumber: Int(code)), "\(name)")
         #expect(!h.channel.isActive)
         try? h.send(.text, "~m~5~m~after")
@@ -143,7 +149,7 @@ struct WebSocketSessionHandlerTests {
         _ = try h.written()
         var data = ByteBuffer()
         data.write(webSocketErrorCode: .goingAway)
-        try h.channel.writeInbound(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))
+        try h.send(.connectionClose, Array(data.readableBytesView))
         #expect(h.closeCode(try h.written().last) == .goingAway)
 
         let other = try Harness()
@@ -168,8 +174,7 @@ struct WebSocketSessionHandlerTests {
         listener.on(.clientMessage) { message, _ in messages.append(message) }
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
         try channel.pipeline.syncOperations.addHandlers(
-            RFC6455Frames.inboundHandlers(maxMessageSize: 1000, sender: .client)
-                + [WebSocketSessionHandler(transportName: "websocket", session: session)])
+            [WebSocketSessionHandler(transportName: "websocket", session: session, maxMessageSize: 1000)])
         channel.embeddedEventLoop.run()  // the end of the tick: the handshake is flushed
         _ = try channel.readOutbound(as: ByteBuffer.self)  // the handshake
 
