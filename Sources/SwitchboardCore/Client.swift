@@ -24,11 +24,12 @@ public final class Client: SessionHandle, @unchecked Sendable {
 
     // Confined to `eventLoop`.
     private var machine: SessionStateMachine
-    private var attached: [ConnectionID: any SessionConnection] = [:]
+    private var attached = AttachedConnections()
     /// The last `isOpen` written to `status` (it is read under a lock from other threads).
     private var publishedOpen = false
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: NIODeadline?
+    /// The deadline this session waits for in its loop's ``LoopTimers``.
+    private(set) var armedDeadline: NIODeadline?
+    private let timers: LoopTimers
     // Readable from any thread.
     /// Whether the session's payloads carry acknowledged delivery's control frames (set once).
     private let acknowledgedMode = Atomic<Bool>(false)
@@ -47,6 +48,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
         self.sessionId = sessionId
         self.listener = listener
         self.eventLoop = eventLoop
+        self.timers = listener.loopTimers.value(for: eventLoop)
         self.machine = SessionStateMachine(
             sessionId: sessionId,
             codec: codec,
@@ -308,21 +310,55 @@ public final class Client: SessionHandle, @unchecked Sendable {
 
     private func rescheduleTimer() {
         let deadline = machine.nextDeadline
-        guard deadline != timerDeadline else { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        guard let deadline else {
-            timer = nil
-            return
+        guard deadline != armedDeadline else { return }
+        let old = armedDeadline
+        armedDeadline = deadline
+        timers.rearm(self, from: old, to: deadline)
+    }
+
+    /// The deadline this session armed has come (``LoopTimers``).
+    func timerFired(at deadline: NIODeadline) {
+        armedDeadline = nil
+        let actions = machine.tick(now: eventLoop.now)
+        // A tick closes a connection only when its heartbeat went unanswered.
+        if actions.contains(where: { if case .close = $0 { return true } else { return false } }) {
+            listener.metrics.heartbeatTimeouts.increment()
         }
-        timer = eventLoop.scheduleTask(deadline: deadline) { [self] in
-            timerDeadline = nil
-            let actions = machine.tick(now: eventLoop.now)
-            // A tick closes a connection only when its heartbeat went unanswered.
-            if actions.contains(where: { if case .close = $0 { return true } else { return false } }) {
-                listener.metrics.heartbeatTimeouts.increment()
+        perform(actions)
+    }
+}
+
+/// A session's attached connections by id: one inline (a session rarely has more), the others in
+/// a dictionary that allocates only when used.
+struct AttachedConnections {
+    private var first: (id: ConnectionID, connection: any SessionConnection)?
+    private var others: [ConnectionID: any SessionConnection] = [:]
+
+    subscript(id: ConnectionID) -> (any SessionConnection)? {
+        get { first?.id == id ? first?.connection : others[id] }
+        set {
+            if first?.id == id || (first == nil && newValue != nil) {
+                first = newValue.map { (id, $0) }
+            } else {
+                others[id] = newValue
             }
-            perform(actions)
         }
+    }
+
+    /// Removes the connection with `id`; the one removed.
+    mutating func removeValue(forKey id: ConnectionID) -> (any SessionConnection)? {
+        guard first?.id == id else { return others.removeValue(forKey: id) }
+        defer { first = nil }
+        return first?.connection
+    }
+
+    /// Every attached connection.
+    var values: [any SessionConnection] {
+        (first.map { [$0.connection] } ?? []) + others.values
+    }
+
+    mutating func removeAll() {
+        first = nil
+        others = [:]
     }
 }

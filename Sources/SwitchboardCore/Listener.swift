@@ -25,7 +25,9 @@ public final class Listener: Sendable {
     /// Its metrics (docs/metrics.md).
     let metrics: ListenerMetrics
     private let handlerSet = EventHandlers<ListenerEventHandlers>()
-    private let flushers = TickFlushers()
+    private let flushers = PerLoop { TickFlusher(eventLoop: $0) }
+    /// The timers of the sessions on each loop.
+    let loopTimers = PerLoop { LoopTimers(eventLoop: $0) }
 
     private struct State {
         var sessions: [String: Client] = [:]
@@ -59,7 +61,7 @@ public final class Listener: Sendable {
 
     /// The flusher of `eventLoop`'s ticks, for the connections of this listener's sessions on it.
     public func tickFlusher(for eventLoop: any EventLoop) -> TickFlusher {
-        flushers.flusher(for: eventLoop)
+        flushers.value(for: eventLoop)
     }
 
     /// Counts a request refused with `status` (docs/metrics.md); for the server's handlers.

@@ -38,16 +38,22 @@ public final class TickFlusher: @unchecked Sendable {
     }
 }
 
-/// One ``TickFlusher`` per event loop, made when first asked for.
-final class TickFlushers: Sendable {
-    private let flushers = NIOLockedValueBox([ObjectIdentifier: TickFlusher]())
+/// One value per event loop, made when first asked for (a loop's ``TickFlusher``, its
+/// ``LoopTimers``).
+final class PerLoop<Value: AnyObject & Sendable>: Sendable {
+    private let values = NIOLockedValueBox([ObjectIdentifier: Value]())
+    private let make: @Sendable (any EventLoop) -> Value
 
-    func flusher(for eventLoop: any EventLoop) -> TickFlusher {
-        flushers.withLockedValue { flushers in
-            if let flusher = flushers[ObjectIdentifier(eventLoop)] { return flusher }
-            let flusher = TickFlusher(eventLoop: eventLoop)
-            flushers[ObjectIdentifier(eventLoop)] = flusher
-            return flusher
+    init(_ make: @escaping @Sendable (any EventLoop) -> Value) {
+        self.make = make
+    }
+
+    func value(for eventLoop: any EventLoop) -> Value {
+        values.withLockedValue { values in
+            if let value = values[ObjectIdentifier(eventLoop)] { return value }
+            let value = make(eventLoop)
+            values[ObjectIdentifier(eventLoop)] = value
+            return value
         }
     }
 }

@@ -9,9 +9,9 @@ import Testing
 /// enough that a loaded machine's pauses do not reach them between a test's own steps.
 @Suite("request timeouts over real sockets")
 struct RequestTimeoutTests {
-    static let head = 1000, body = 1000, idle = 1500
+    static let head = 1000, body = 1000, idle = 3000
     /// Longer than every limit.
-    static let pollDuration = 3000
+    static let pollDuration = 4000
 
     static func start(_ logs: CapturedLogs) async throws -> TestServer {
         try await TestServer.start {
