@@ -2,12 +2,19 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// The open connections of a server, so that a graceful shutdown can wait for them and close
-/// the ones left (idle keep-alive connections). First in every connection's pipeline.
+/// the ones left (idle keep-alive connections).
 final class ConnectionTracker: Sendable {
     private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
-    /// The handler that adds a connection while it is active.
-    func handler() -> some ChannelInboundHandler { Handler(tracker: self) }
+    /// Keeps `channel` until it closes. No handler: a WebSocket session's every read would pass
+    /// through it, and its context would cost each session memory.
+    func track(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLockedValue { $0[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            channels.withLockedValue { _ = $0.removeValue(forKey: id) }
+        }
+    }
 
     var count: Int { channels.withLockedValue { $0.count } }
 
@@ -22,23 +29,5 @@ final class ConnectionTracker: Sendable {
     /// Closes every connection still open.
     func closeAll() {
         for channel in channels.withLockedValue({ Array($0.values) }) { channel.close(promise: nil) }
-    }
-
-    private final class Handler: ChannelInboundHandler, Sendable {
-        typealias InboundIn = NIOAny
-        let tracker: ConnectionTracker
-        init(tracker: ConnectionTracker) { self.tracker = tracker }
-
-        func channelActive(context: ChannelHandlerContext) {
-            let channel = context.channel
-            tracker.channels.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
-            context.fireChannelActive()
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            let id = ObjectIdentifier(context.channel)
-            tracker.channels.withLockedValue { _ = $0.removeValue(forKey: id) }
-            context.fireChannelInactive()
-        }
     }
 }

@@ -110,7 +110,7 @@ public final class HTTPServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                         try channel.pipeline.syncOperations.addHandler(TLSRefusal(logger: logger))
                     }
-                    try channel.pipeline.syncOperations.addHandler(connections.handler())
+                    connections.track(channel)
                     try channel.pipeline.syncOperations.configureSwitchboard(listeners)
                     try channel.pipeline.syncOperations.addHandler(
                         ApplicationHandler(application: application, files: files, fileIO: fileIO, logger: logger, maxBodySize: maxBody))
@@ -214,6 +214,7 @@ extension ChannelPipeline.SynchronousOperations {
             withServerUpgrade: (upgraders: [SessionUpgrader(listeners: listeners)], completionHandler: { _ in }),
             withErrorHandling: true
         )
+        try addHandler(ErrorsAfterClose(), position: .after(try handler(type: HTTPServerPipelineHandler.self)))
         let timeouts = RequestTimeoutHandler(
             limits: RequestTimeoutLimits(listeners.map(\.options)), logger: listeners.first?.logger ?? Logger(label: "switchboard"))
         try addHandler(RequestTimeoutObserver(timeouts))
@@ -231,6 +232,27 @@ extension ChannelPipeline.SynchronousOperations {
 }
 
 extension HTTPServer: Service {}
+
+/// Between NIO's pipelining handler and its protocol error handler: an HTTP error raised while
+/// the connection closes (a request cut off by the close, read at the end) is dropped, since no
+/// answer can be written any more. NIO's error handler would write a 400, and on a connection
+/// that quiesced for a graceful shutdown that write stops the process (a precondition of the
+/// pipelining handler). Removed by an upgrade, like the other HTTP handlers.
+final class ErrorsAfterClose: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard context.channel.isActive else { return }
+        context.fireErrorCaught(error)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is HTTPServerUpgradeEvents {
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
 
 /// Right after the TLS handler: a connection whose TLS fails (plain HTTP sent to a TLS port, a
 /// handshake the server cannot accept) is logged and closed, and nothing else sees the error.

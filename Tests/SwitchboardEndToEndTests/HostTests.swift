@@ -131,6 +131,35 @@ struct HostTests {
 
 @Suite("graceful shutdown of the host")
 struct GracefulShutdownTests {
+    @Test("shutdown: a half-read head is closed at once; a request whose body never ends is closed at the timeout, with a warning")
+    func timeoutClosesWhatIsLeft() async throws {
+        let logs = CapturedLogs()
+        let server = try await TestServer.start { $0.log = logs.logger() }
+        defer { Task { await server.stop() } }
+        let sid = try await server.pollingSession(try await server.http())
+        // Each gets a whole request first, answered: then the server has read what follows it in
+        // the same write too.
+        let answered = "GET /socket.io/xhr-polling/unknown/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        let halfHead = try await RawTCPClient.connect(port: server.port)
+        try await halfHead.write(answered + "GET /socket.io/socket.io.js HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        _ = try await halfHead.read(until: "unknown session\n")
+        let halfBody = try await RawTCPClient.connect(port: server.port)
+        try await halfBody.write(
+            answered + "POST /socket.io/xhr-polling/\(sid)/send HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ndata=~m~")
+        _ = try await halfBody.read(until: "unknown session\n")
+
+        // Before the fix, closing the half head made NIO's error handler write a 400 into a
+        // quiesced pipeline, which stops the process.
+        let clock = ContinuousClock()
+        let start = clock.now
+        await server.server.shutdownGracefully(timeout: .milliseconds(500))
+        try await halfHead.waitForClose(timeout: .seconds(5))
+        try await halfBody.waitForClose(timeout: .seconds(5))
+        #expect(clock.now - start >= .milliseconds(500), "the body's request held the shutdown until its timeout")
+        #expect(logs.messages(at: .warning).contains("shutdown timeout: closing 1 connections still open"))
+    }
+
     @Test("SIGTERM: the WebSocket is closed with 1001, the held poll answered 200 (empty), a stream ended, new connections refused; exit 0 in time")
     func sigterm() async throws {
         let host = try await HostProcess(["--app", "echo", "--shutdown-timeout", "5", "--log-level", "trace"], keepErrors: true)
