@@ -214,14 +214,11 @@ public final class Client: SessionHandle, @unchecked Sendable {
         }
         if !decoded.frames.isEmpty {
             let frames = decoded.frames
-            onLoop { session in
-                if let refusal = session.machine.refusal(of: frames) {
-                    session.log(.warning, "payload refused: \(refusal)")
-                    verdict?(.refused(refusal))
-                    return
-                }
-                session.perform(session.machine.receive(frames, now: session.eventLoop.now))
-                verdict?(.taken)
+            // On the session's loop (a WebSocket's usually is) without a closure: once per message.
+            if eventLoop.inEventLoop {
+                receiveOnLoop(frames, verdict: verdict)
+            } else {
+                eventLoop.execute { self.receiveOnLoop(frames, verdict: verdict) }
             }
         } else if decoded.problem == nil {
             verdict?(.taken)
@@ -229,10 +226,25 @@ public final class Client: SessionHandle, @unchecked Sendable {
         return decoded
     }
 
+    private func receiveOnLoop(_ frames: [InboundFrame], verdict: (@Sendable (PayloadVerdict) -> Void)?) {
+        if let refusal = machine.refusal(of: frames) {
+            log(.warning, "payload refused: \(refusal)")
+            verdict?(.refused(refusal))
+            return
+        }
+        perform(machine.receive(frames, now: eventLoop.now))
+        verdict?(.taken)
+    }
+
     /// Sends frames the codec already encoded.
     func sendEncoded(_ frames: [String]) {
         listener.metrics.sent.increment(by: frames.count)
-        onLoop { $0.perform($0.machine.send(frames, now: $0.eventLoop.now)) }
+        // Without a closure when on the session's loop: an echo sends from there.
+        if eventLoop.inEventLoop {
+            perform(machine.send(frames, now: eventLoop.now))
+        } else {
+            eventLoop.execute { self.perform(self.machine.send(frames, now: self.eventLoop.now)) }
+        }
     }
 
     /// Sends a frame encoded once for many sessions (a broadcast). Call on the session's loop.

@@ -107,18 +107,34 @@ public struct RFC6455MessageReader {
         if control && length > 125 {
             return .refused(RFC6455.Failure(RFC6455.protocolError, "control frame longer than 125 bytes"))
         }
-        var maskKey: WebSocketMaskingKey?
+        var key: UInt32?
         if masked {
-            guard peek.readableBytes >= 4 else { return .needMore }
-            maskKey = WebSocketMaskingKey(peek.readableBytesView.prefix(4))
-            peek.moveReaderIndex(forwardBy: 4)
+            guard let word = peek.readInteger(as: UInt32.self) else { return .needMore }
+            key = word
         }
-        guard let data = peek.readSlice(length: length) else { return .needMore }
+        guard var data = peek.readSlice(length: length) else { return .needMore }
         bytes = peek
+        if let key { data = unmasked(data, key: key) }
+        // The frame as NIO's decoder gives it, its payload already unmasked.
         let frame = WebSocketFrame(
             fin: first & 0x80 != 0, rsv1: first & 0x40 != 0, rsv2: first & 0x20 != 0, rsv3: first & 0x10 != 0,
-            opcode: WebSocketOpcode(encodedWebSocketOpcode: first & 0x0F)!, maskKey: maskKey, data: data)
+            opcode: WebSocketOpcode(encodedWebSocketOpcode: first & 0x0F)!, maskKey: nil, data: data)
         return .frame(frame, masked: masked, firstByte: first)
+    }
+
+    /// `payload` unmasked with `key` (§5.3), into a buffer of its own.
+    private static func unmasked(_ payload: ByteBuffer, key: UInt32) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(payload.readableBytes)
+        payload.withUnsafeReadableBytes { source in
+            _ = out.writeWithUnsafeMutableBytes(minimumWritableBytes: source.count) { target in
+                for index in 0..<source.count {
+                    target[index] = source[index] ^ UInt8(truncatingIfNeeded: key >> (24 - 8 * (index & 3)))
+                }
+                return source.count
+            }
+        }
+        return out
     }
 
     private static let tooLarge = RFC6455.Failure(RFC6455.messageTooBig, "frame larger than the limit")
