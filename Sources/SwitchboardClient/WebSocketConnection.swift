@@ -118,12 +118,10 @@ final class WebSocketConnection: TransportConnection, @unchecked Sendable {
         }
         switch draft {
         case .rfc6455:
-            // The server's frames are checked as strictly as the server checks the client's.
-            let handler = RFC6455FrameHandler(logger: setup.logger, report: events)
-            try pipeline.addHandlers(
-                [WebSocketFrameEncoder()]
-                    + RFC6455Frames.inboundHandlers(maxMessageSize: maxPayloadSize, sender: .server) + [handler],
-                position: .after(context.handler))
+            // The server's frames are read as strictly as the server reads the client's: by the
+            // same RFC6455MessageReader.
+            let handler = RFC6455FrameHandler(maxPayloadSize: maxPayloadSize, logger: setup.logger, report: events)
+            try pipeline.addHandlers([WebSocketFrameEncoder(), handler], position: .after(context.handler))
             return handler
         case .hixie76:
             let handler = Hixie76FrameHandler(maxPayloadSize: maxPayloadSize, logger: setup.logger, report: events)
@@ -335,27 +333,31 @@ extension WebSocketFrameHandler {
 /// frame or message from the server that breaks RFC 6455 fails the connection with its close code
 /// (docs/protocol.md §9.3); the socket then sees a dropped connection.
 final class RFC6455FrameHandler: WebSocketFrameHandler, @unchecked Sendable {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = WebSocketFrame
 
     let report: @Sendable (ConnectionReport) -> Void
     var context: ChannelHandlerContext?
     private let logger: Logger
+    /// The server's frames, checked and reassembled.
+    private var reader: RFC6455MessageReader
     /// The frame rules and the closing handshake.
     private var endpoint = RFC6455Endpoint()
 
-    init(logger: Logger, report: @escaping @Sendable (ConnectionReport) -> Void) {
+    init(maxPayloadSize: Int, logger: Logger, report: @escaping @Sendable (ConnectionReport) -> Void) {
+        self.reader = RFC6455MessageReader(maxMessageSize: maxPayloadSize, sender: .server)
         self.logger = logger
         self.report = report
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        perform(endpoint.read(unwrapInboundIn(data)), context: context)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let failure = RFC6455Frames.failure(for: error) else { return context.close(promise: nil) }
-        perform(endpoint.fail(failure), context: context)
+        reader.append(unwrapInboundIn(data))
+        while let next = reader.next() {
+            switch next {
+            case .success(let frame): perform(endpoint.read(frame), context: context)
+            case .failure(let failure): perform(endpoint.fail(failure), context: context)
+            }
+        }
     }
 
     private func perform(_ action: RFC6455Endpoint.Action, context: ChannelHandlerContext) {

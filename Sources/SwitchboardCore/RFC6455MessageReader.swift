@@ -2,10 +2,10 @@ import NIOCore
 import NIOWebSocket
 import SwitchboardWire
 
-/// A peer's bytes to whole messages (RFC 6455 §5.2–§5.5), in one value: what the three handlers
-/// of ``RFC6455Frames/inboundHandlers(maxMessageSize:sender:)`` do (NIO's frame decoder, the
-/// header check, NIO's aggregator), with the same refusals in the same order, for the server's
-/// one WebSocket handler (docs/architecture.md §4). Pure: bytes in, frames or a failure out.
+/// A peer's bytes to whole messages (RFC 6455 §5.2–§5.5), in one value: what NIO's frame decoder,
+/// a header check and NIO's aggregator do as three handlers, with their refusals in their order,
+/// for one handler at each end (the server's `WebSocketSessionHandler`, the Swift client's frame
+/// handler; docs/architecture.md §4). Pure: bytes in, frames or a failure out.
 ///
 /// - A frame is refused as soon as its length is known: over `maxMessageSize` (1009), a control
 ///   frame fragmented or longer than 125 bytes (1002).

@@ -78,7 +78,7 @@ extension RFC6455 {
     /// reserved bits (RSV1 = 0b100), `opcode` the low four bits of the first byte, `masked` the
     /// mask bit, `sender` the end that sent it. Nil when the header is acceptable. No extension is
     /// ever negotiated, so every reserved bit is an error. (Control frames that are fragmented or
-    /// longer than 125 bytes, and broken fragmentation, are checked by NIO's decoder and aggregator.)
+    /// longer than 125 bytes, and broken fragmentation, are checked by the core's `RFC6455MessageReader`.)
     public static func checkHeader(rsv: UInt8, opcode: UInt8, masked: Bool, sentBy sender: Endpoint) -> Failure? {
         switch sender {
         case .client where !masked: return Failure(protocolError, "unmasked frame from the client")

@@ -22,8 +22,7 @@ struct FrameStrictnessTests {
             let handlers: [any ChannelHandler] =
                 hixie76
                 ? [Hixie76FrameHandler(maxPayloadSize: 1000, logger: logs.logger(), report: report)]
-                : [WebSocketFrameEncoder()] + RFC6455Frames.inboundHandlers(maxMessageSize: 1000, sender: .server)
-                    + [RFC6455FrameHandler(logger: logs.logger(), report: report)]
+                : [WebSocketFrameEncoder(), RFC6455FrameHandler(maxPayloadSize: 1000, logger: logs.logger(), report: report)]
             try channel.pipeline.syncOperations.addHandlers(handlers)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
         }
