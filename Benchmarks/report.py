@@ -88,6 +88,17 @@ def fmt_ratio(r):
 
 
 # Figures: (label, scenario-label, key, format, better)
+
+def broadcast_rows(label):
+    """The rows of a broadcast scenario's table (throughput, CPU, latency)."""
+    return [
+        ("deliveries per second (wall clock)", label, "deliveries_per_s", fmt_num, "higher"),
+        ("deliveries per second of server CPU (per core)", label, "deliveries_per_server_cpu_s", fmt_num, "higher"),
+        ("server CPU seconds per million deliveries", label, "server_cpu_s_per_million", fmt_num, "lower"),
+        ("delivery latency p50", label, "latency_p50_us", fmt_us, "lower"),
+        ("delivery latency p99", label, "latency_p99_us", fmt_us, "lower"),
+    ]
+
 def figures():
     idle_n = get("idle", "switchboard", "sessions_requested")
     out = [
@@ -99,24 +110,13 @@ def figures():
     ]
     for label in sorted({k[0] for k in R if k[0] and k[0].startswith("broadcast-")}, key=lambda s: int(s.split("-")[1])):
         n = label.split("-")[1]
-        out.append((f"Broadcast fan-out to {int(n):,} clients", [
-            ("deliveries per second (wall clock)", label, "deliveries_per_s", fmt_num, "higher"),
-            ("deliveries per second of server CPU (per core)", label, "deliveries_per_server_cpu_s", fmt_num, "higher"),
-            ("server CPU seconds per million deliveries", label, "server_cpu_s_per_million", fmt_num, "lower"),
-            ("delivery latency p50", label, "latency_p50_us", fmt_us, "lower"),
-            ("delivery latency p99", label, "latency_p99_us", fmt_us, "lower"),
+        out.append((f"Broadcast fan-out to {int(n):,} clients", broadcast_rows(label) + [
             ("delivery latency max", label, "latency_max_us", fmt_us, "lower"),
         ]))
     for label in sorted({k[0] for k in R if k[0] and k[0].startswith("burst-")}, key=lambda s: int(s.split("-")[1])):
         n = label.split("-")[1]
         b = get(label, "switchboard", "broadcasts") or 0
-        out.append((f"Broadcast burst: {int(b):,} broadcasts at once to {int(n):,} clients", [
-            ("deliveries per second (wall clock)", label, "deliveries_per_s", fmt_num, "higher"),
-            ("deliveries per second of server CPU (per core)", label, "deliveries_per_server_cpu_s", fmt_num, "higher"),
-            ("server CPU seconds per million deliveries", label, "server_cpu_s_per_million", fmt_num, "lower"),
-            ("delivery latency p50", label, "latency_p50_us", fmt_us, "lower"),
-            ("delivery latency p99", label, "latency_p99_us", fmt_us, "lower"),
-        ]))
+        out.append((f"Broadcast burst: {int(b):,} broadcasts at once to {int(n):,} clients", broadcast_rows(label)))
     out += [
         (f"Echo, {fmt_num(get('echo', 'switchboard', 'clients'))} WebSocket clients, closed loop", [
             ("round trips per second", "echo", "round_trips_per_s", fmt_num, "higher"),

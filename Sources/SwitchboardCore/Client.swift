@@ -329,7 +329,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
     }
 
     /// The deadline this session armed has come (``LoopTimers``).
-    func timerFired(at deadline: NIODeadline) {
+    func timerFired() {
         armedDeadline = nil
         let actions = machine.tick(now: eventLoop.now)
         // A tick closes a connection only when its heartbeat went unanswered.

@@ -30,7 +30,7 @@ final class LoopTimers: @unchecked Sendable {
     var count: Int { heap.count }
 
     /// Moves `client`'s deadline from `old` to `new` (either may be nil): at `new` it gets
-    /// `timerFired(at:)`, unless its `armedDeadline` has changed by then.
+    /// `timerFired()`, unless its `armedDeadline` has changed by then.
     func rearm(_ client: Client, from old: NIODeadline?, to new: NIODeadline?) {
         eventLoop.assertInEventLoop()
         if old != nil { stale += 1 }
@@ -54,7 +54,7 @@ final class LoopTimers: @unchecked Sendable {
         while let first = heap.first, first.deadline <= now {
             pop()
             if first.isLive {
-                first.client.timerFired(at: first.deadline)
+                first.client.timerFired()
             } else {
                 stale = max(0, stale - 1)
             }

@@ -101,6 +101,16 @@ public struct RFC6455Endpoint {
         }
     }
 
+    /// What to do with the next message `reader` has read, or the failure it found; nil when it
+    /// needs more bytes. A handler appends what it reads to `reader`, then carries these out in turn.
+    public mutating func read(from reader: inout RFC6455MessageReader) -> Action? {
+        switch reader.next() {
+        case nil: return nil
+        case .success(let frame)?: return read(frame)
+        case .failure(let failure)?: return fail(failure)
+        }
+    }
+
     /// Fails the connection (§7.1.7) with the failure's code, unless it already failed or closes.
     public mutating func fail(_ failure: RFC6455.Failure) -> Action {
         guard !failed else { return .none }

@@ -159,7 +159,7 @@ public struct RFC6455MessageReader {
             return .success(WebSocketFrame(fin: true, opcode: opcode, data: data))
         case .text, .binary:
             guard frame.fin else { return buffer(frame).map { .failure($0) } }
-            guard fragments.isEmpty else { return .failure(newBeforeFinished) }
+            guard fragments.isEmpty else { return .failure(Self.newBeforeFinished) }
             return .success(frame)
         default:
             return .success(frame)
@@ -167,11 +167,10 @@ public struct RFC6455MessageReader {
     }
 
     private static let newBeforeFinished = RFC6455.Failure(RFC6455.protocolError, "new message before the fragmented one finished")
-    private var newBeforeFinished: RFC6455.Failure { Self.newBeforeFinished }
 
     /// Keeps a fragment, or says why the message cannot take it.
     private mutating func buffer(_ frame: WebSocketFrame) -> RFC6455.Failure? {
-        guard fragments.isEmpty || frame.opcode == .continuation else { return newBeforeFinished }
+        guard fragments.isEmpty || frame.opcode == .continuation else { return Self.newBeforeFinished }
         guard fragments.count < Self.maxFragments, frame.fin || fragments.count + 1 < Self.maxFragments else {
             return RFC6455.Failure(RFC6455.messageTooBig, "fragmented message over the limit (tooManyFragments)")
         }

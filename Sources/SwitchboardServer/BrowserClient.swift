@@ -59,12 +59,6 @@ enum BrowserClient {
 
     /// Whether `uri` is the client's path under `resource`.
     static func matches(uri: String, resource: String) -> Bool {
-        // UTF-8 bytes, without building the expected path: every request asks this.
-        var path = uri.utf8.prefix { $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }[...]
-        for part in ["/".utf8, resource.utf8, "/socket.io.js".utf8] {
-            guard path.starts(with: part) else { return false }
-            path = path.dropFirst(part.count)
-        }
-        return path.isEmpty
+        Route.path(of: uri, under: resource)?.utf8.elementsEqual("socket.io.js".utf8) ?? false
     }
 }

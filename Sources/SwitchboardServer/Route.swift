@@ -9,10 +9,25 @@ public enum Route: Sendable, Hashable {
     case transport(name: String, segments: [String])
 
     /// Parses a request URI (path and optional query) against a resource and the enabled transports.
-    /// Reads UTF-8 bytes: every separator is ASCII, and a request is routed once per request.
     public static func parse(uri: String, resource: String, transports: Set<String>) -> Route {
+        guard let rest = path(of: uri, under: resource) else { return .application }
+        var segments: [String] = []
+        let utf8 = rest.utf8
+        var index = utf8.startIndex
+        while true {
+            let end = utf8[index...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            segments.append(String(rest[index..<end]))
+            if end == utf8.endIndex { break }
+            index = utf8.index(after: end)
+        }
+        guard transports.contains(segments[0]) else { return .application }
+        return .transport(name: segments[0], segments: Array(segments.dropFirst()))
+    }
+
+    /// What follows `/<resource>/` in the path of `uri` (before its `?` or `#`); nil when the path
+    /// is not under it. Reads UTF-8 bytes: every separator is ASCII, and every request asks this.
+    static func path(of uri: String, under resource: String) -> Substring? {
         let utf8 = uri.utf8
-        let slash = UInt8(ascii: "/")
         let pathEnd = utf8.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? utf8.endIndex
         var index = utf8.startIndex
         /// Steps over `bytes` when the path goes on with them.
@@ -23,16 +38,9 @@ public enum Route: Sendable, Hashable {
             }
             return true
         }
-        guard skip(CollectionOfOne(slash)), skip(resource.utf8), skip(CollectionOfOne(slash)) else { return .application }
-        var segments: [String] = []
-        while true {
-            let end = utf8[index..<pathEnd].firstIndex(of: slash) ?? pathEnd
-            segments.append(String(uri[index..<end]))
-            if end == pathEnd { break }
-            index = utf8.index(after: end)
-        }
-        guard transports.contains(segments[0]) else { return .application }
-        return .transport(name: segments[0], segments: Array(segments.dropFirst()))
+        let slash = CollectionOfOne(UInt8(ascii: "/"))
+        guard skip(slash), skip(resource.utf8), skip(slash) else { return nil }
+        return uri[index..<pathEnd]
     }
 }
 

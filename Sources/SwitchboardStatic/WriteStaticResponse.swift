@@ -38,25 +38,21 @@ public func writeStaticResponse(
     fileIO: NonBlockingFileIO,
     chunkSize: Int = NonBlockingFileIO.defaultChunkSize
 ) -> EventLoopFuture<Void> {
-    let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-    let sink = PartSink(eventLoop: context.eventLoop, allocator: context.channel.allocator) { part, flush in
-        flush ? bound.value.writeAndFlush(NIOAny(part)) : bound.value.write(NIOAny(part))
-    } close: {
-        bound.value.close(promise: nil)
-    }
+    let sink = PartSink(
+        eventLoop: context.eventLoop, allocator: context.channel.allocator,
+        context: NIOLoopBound(context, eventLoop: context.eventLoop))
     return sink.send(response, head: head, fileIO: fileIO, chunkSize: chunkSize)
 }
 
-/// Where response parts go; every closure is called on `eventLoop`.
+/// Where response parts go: the context of the handler that answers; used on `eventLoop` only.
 struct PartSink: Sendable {
     let eventLoop: EventLoop
     let allocator: ByteBufferAllocator
-    /// Writes a part, flushing when asked.
-    let emit: @Sendable (_ part: HTTPServerResponsePart, _ flush: Bool) -> EventLoopFuture<Void>
-    let close: @Sendable () -> Void
+    let context: NIOLoopBound<ChannelHandlerContext>
 
-    func write(_ part: HTTPServerResponsePart) -> EventLoopFuture<Void> { emit(part, false) }
-    func writeAndFlush(_ part: HTTPServerResponsePart) -> EventLoopFuture<Void> { emit(part, true) }
+    func write(_ part: HTTPServerResponsePart) -> EventLoopFuture<Void> { context.value.write(NIOAny(part)) }
+    func writeAndFlush(_ part: HTTPServerResponsePart) -> EventLoopFuture<Void> { context.value.writeAndFlush(NIOAny(part)) }
+    func close() { context.value.close(promise: nil) }
 
     func send(
         _ response: StaticResponse,

@@ -64,12 +64,7 @@ final class WebSocketSessionHandler: ChannelInboundHandler, SocketSessionConnect
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         reader.append(unwrapInboundIn(data))
-        while let next = reader.next() {
-            switch next {
-            case .success(let frame): perform(endpoint.read(frame), context: context)
-            case .failure(let failure): perform(endpoint.fail(failure), context: context)
-            }
-        }
+        while let action = endpoint.read(from: &reader) { perform(action, context: context) }
     }
 
     private func perform(_ action: RFC6455Endpoint.Action, context: ChannelHandlerContext) {
