@@ -26,6 +26,15 @@ start_switchboard() {
     bench_wait_port "$port" "$SERVER_PID" || { echo "switchboard did not start:" >&2; cat "$logfile" >&2; return 1; }
 }
 
+# start_floor GENERATOR PORT LOG: NIO's own HTTP and WebSocket handlers serving the echo application
+# (`switchboard-bench floor`), the floor Switchboard's figures are read against. Sets SERVER_PID.
+start_floor() {
+    local generator=$1 port=$2 logfile=$3
+    "$generator" floor --host 127.0.0.1 --port "$port" >"$logfile" 2>&1 &
+    SERVER_PID=$!
+    bench_wait_port "$port" "$SERVER_PID" || { echo "the floor server did not start:" >&2; cat "$logfile" >&2; return 1; }
+}
+
 # start_peer PYTHON PORT LOG: sets SERVER_PID.
 start_peer() {
     local python=$1 port=$2 logfile=$3

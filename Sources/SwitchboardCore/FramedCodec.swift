@@ -52,6 +52,7 @@ public struct FramedCodec: PayloadCodec {
         let (texts, problem) = Framed.split(payload, maxFrameLength: maxFrameLength)
         if let problem { return DecodedPayload(problem: problem) }
         var frames: [InboundFrame] = []
+        frames.reserveCapacity(texts.count)
         for text in texts {
             switch Self.interpret(text, acknowledged: acknowledged) {
             case .success(let frame): frames.append(frame)
@@ -65,6 +66,8 @@ public struct FramedCodec: PayloadCodec {
     /// other text after it makes the frame bad (docs/protocol.md §2.1). `~a~` and `~b~` are control
     /// frames only in acknowledged mode (docs/protocol.md §11), text messages otherwise.
     static func interpret(_ text: String, acknowledged: Bool = false) -> Result<InboundFrame, BadFrame> {
+        // Every marker starts with `~`: most texts are plain messages, told by their first byte.
+        guard text.utf8.first == UInt8(ascii: "~") else { return .success(.message(.text(text))) }
         if let n = Framed.heartbeatNumber(in: text) {
             return .success(.heartbeat(n))
         }

@@ -28,6 +28,8 @@ public final class Listener: Sendable {
     private let flushers = PerLoop { TickFlusher(eventLoop: $0) }
     /// The timers of the sessions on each loop.
     let loopTimers = PerLoop { LoopTimers(eventLoop: $0) }
+    /// Each served transport's session timers, worked out once (every attach asks).
+    private let transportTimers: [String: SessionTimers]
 
     private struct State {
         var sessions: [String: Client] = [:]
@@ -52,6 +54,9 @@ public final class Listener: Sendable {
             ? registry : TransportRegistry(registry.transports.filter { options.transports.contains($0.descriptor.name) })
         self.codec = options.protocol.codec(maxFrameLength: options.maxHttpBufferSize)
         self.metrics = ListenerMetrics(transports: self.transports.names)
+        let (options, transports, codec) = (self.options, self.transports, self.codec)
+        self.transportTimers = Dictionary(
+            uniqueKeysWithValues: transports.names.map { ($0, Self.timers(forTransport: $0, options: options, transports: transports, codec: codec)) })
     }
 
     /// What this listener has counted since it started (docs/metrics.md).
@@ -281,7 +286,13 @@ public final class Listener: Sendable {
     /// The timers a connection of this transport runs with: the spec's defaults, the listener's
     /// `transportOptions` over them, and `timeout` as the grace unless the transport sets `closeTimeout`.
     public func timers(forTransport name: String) -> SessionTimers {
-        let merged = options(forTransport: name)
+        transportTimers[name] ?? Self.timers(forTransport: name, options: options, transports: transports, codec: codec)
+    }
+
+    private static func timers(
+        forTransport name: String, options: ListenerOptions, transports: TransportRegistry, codec: any PayloadCodec
+    ) -> SessionTimers {
+        let merged = options.merged(forTransport: name, defaults: transports[name]?.descriptor.defaults)
         return SessionTimers(
             heartbeatInterval: codec.heartbeatFrame(1) == nil ? nil : merged.heartbeatInterval,
             heartbeatTimeout: merged.timeout ?? options.timeout,
@@ -292,9 +303,7 @@ public final class Listener: Sendable {
 
     /// A transport's options: the spec's defaults with the listener's `transportOptions` over them.
     public func options(forTransport name: String) -> TransportOptions {
-        var merged = transports[name]?.descriptor.defaults ?? TransportOptions()
-        if let overrides = options.transportOptions[name] { merged.override(with: overrides) }
-        return merged
+        options.merged(forTransport: name, defaults: transports[name]?.descriptor.defaults)
     }
 
     /// Whether a request with this `Origin` header may use the listener (docs/protocol.md §6).
@@ -312,5 +321,14 @@ public enum ListenerError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unknownTransport(let name): return "unknown transport '\(name)'"
         }
+    }
+}
+
+extension ListenerOptions {
+    /// A transport's options: `defaults` (its spec's) with `transportOptions[name]` over them.
+    func merged(forTransport name: String, defaults: TransportOptions?) -> TransportOptions {
+        var merged = defaults ?? TransportOptions()
+        if let overrides = transportOptions[name] { merged.override(with: overrides) }
+        return merged
     }
 }

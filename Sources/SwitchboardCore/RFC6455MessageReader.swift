@@ -124,8 +124,7 @@ public struct RFC6455MessageReader {
 
     /// `payload` unmasked with `key` (§5.3), into a buffer of its own.
     private static func unmasked(_ payload: ByteBuffer, key: UInt32) -> ByteBuffer {
-        var out = ByteBuffer()
-        out.reserveCapacity(payload.readableBytes)
+        var out = ByteBufferAllocator().buffer(capacity: payload.readableBytes)
         payload.withUnsafeReadableBytes { source in
             _ = out.writeWithUnsafeMutableBytes(minimumWritableBytes: source.count) { target in
                 for index in 0..<source.count {

@@ -168,7 +168,13 @@ public struct SessionStateMachine: Sendable {
 
         /// The earliest of this connection's deadlines.
         var nextDeadline: NIODeadline? {
-            [pollDeadline, nextHeartbeat, awaitedEcho?.deadline].compactMap { $0 }.min()
+            // Asked after every event: no array for three optionals.
+            func earlier(_ a: NIODeadline?, _ b: NIODeadline?) -> NIODeadline? {
+                guard let a else { return b }
+                guard let b else { return a }
+                return min(a, b)
+            }
+            return earlier(earlier(pollDeadline, nextHeartbeat), awaitedEcho?.deadline)
         }
     }
 
@@ -323,7 +329,7 @@ public struct SessionStateMachine: Sendable {
             return []
         case .blocked(let connection, let queue) where connection.id == id && isWritable:
             state = .open(connection)
-            return queue.frames.isEmpty ? [] : [.write(id, payload(queue.frames))] + overflowCheck()
+            return queue.frames.isEmpty ? [] : withOverflowCheck(.write(id, payload(queue.frames)))
         default:
             return []
         }
@@ -343,10 +349,10 @@ public struct SessionStateMachine: Sendable {
         case .open(let connection):
             switch connection.style {
             case .persistent:
-                return [.write(connection.id, payload(frames))] + overflowCheck()
+                return withOverflowCheck(.write(connection.id, payload(frames)))
             case .poll:
                 state = .waiting(Queue(), graceDeadline: now + connection.timers.closeTimeout)
-                return [.complete(connection.id, payload(frames))] + overflowCheck()
+                return withOverflowCheck(.complete(connection.id, payload(frames)))
             }
         case .new(var queue, let deadline):
             queue.append(frames)
@@ -509,7 +515,11 @@ public struct SessionStateMachine: Sendable {
             if !handshake, heartbeat == nil, frames.count == 1, case .shared(let frame) = frames[0] {
                 return OutboundPayload(.shared(frame), sequence: payloadCount)
             }
-            let texts = (handshake ? [codec.handshakeFrame(sessionId: sessionId)] : []) + (heartbeat.map { [$0] } ?? []) + frames.map(\.text)
+            var texts: [String] = []
+            texts.reserveCapacity(frames.count + 2)
+            if handshake { texts.append(codec.handshakeFrame(sessionId: sessionId)) }
+            if let heartbeat { texts.append(heartbeat) }
+            for frame in frames { texts.append(frame.text) }
             return OutboundPayload(.text(codec.payload(texts)), sequence: payloadCount)
         }
         var texts = handshake ? [codec.handshakeFrame(sessionId: sessionId)] : []
@@ -546,6 +556,12 @@ public struct SessionStateMachine: Sendable {
     /// Ends the session when what the client has not acknowledged passes the limits.
     private mutating func overflowCheck() -> [Action] {
         overflows(Queue()) ? disconnect(.queueOverflow) : []
+    }
+
+    /// `action`, then the overflow check's (one array on every send: this is the hot path).
+    private mutating func withOverflowCheck(_ action: Action) -> [Action] {
+        let overflow = overflowCheck()
+        return overflow.isEmpty ? [action] : [action] + overflow
     }
 }
 

@@ -125,13 +125,16 @@ public struct TransportRegistry: Sendable {
     public let names: [String]
     /// The same names as a set, for routing every request.
     public let nameSet: Set<String>
+    /// Each name's position in `transports` (every request looks its transport up).
+    private let positions: [String: Int]
 
     public init(_ transports: [any Transport]) {
         self.transports = transports.sorted { $0.descriptor.order < $1.descriptor.order }
         self.names = self.transports.map(\.descriptor.name)
         self.nameSet = Set(names)
+        self.positions = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
     public subscript(name: String) -> (any Transport)? {
-        transports.first { $0.descriptor.name == name }
+        positions[name].map { transports[$0] }
     }
 }

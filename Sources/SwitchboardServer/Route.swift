@@ -10,37 +10,46 @@ public enum Route: Sendable, Hashable {
 
     /// Parses a request URI (path and optional query) against a resource and the enabled transports.
     public static func parse(uri: String, resource: String, transports: Set<String>) -> Route {
-        guard let rest = path(of: uri, under: resource) else { return .application }
-        var segments: [String] = []
-        let utf8 = rest.utf8
-        var index = utf8.startIndex
-        while true {
-            let end = utf8[index...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
-            segments.append(String(rest[index..<end]))
-            if end == utf8.endIndex { break }
-            index = utf8.index(after: end)
+        var uri = uri
+        return uri.withUTF8 { bytes -> Route in
+            guard let rest = pathRange(in: bytes, under: resource) else { return .application }
+            var segments: [String] = []
+            segments.reserveCapacity(4)
+            var start = rest.lowerBound
+            for index in rest where bytes[index] == UInt8(ascii: "/") {
+                segments.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                start = index + 1
+            }
+            segments.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<rest.upperBound]), as: UTF8.self))
+            guard transports.contains(segments[0]) else { return .application }
+            return .transport(name: segments[0], segments: Array(segments.dropFirst()))
         }
-        guard transports.contains(segments[0]) else { return .application }
-        return .transport(name: segments[0], segments: Array(segments.dropFirst()))
     }
 
     /// What follows `/<resource>/` in the path of `uri` (before its `?` or `#`); nil when the path
-    /// is not under it. Reads UTF-8 bytes: every separator is ASCII, and every request asks this.
+    /// is not under it.
     static func path(of uri: String, under resource: String) -> Substring? {
+        var contiguous = uri
+        guard let range = contiguous.withUTF8({ pathRange(in: $0, under: resource) }) else { return nil }
         let utf8 = uri.utf8
-        let pathEnd = utf8.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? utf8.endIndex
-        var index = utf8.startIndex
-        /// Steps over `bytes` when the path goes on with them.
-        func skip(_ bytes: some Sequence<UInt8>) -> Bool {
-            for byte in bytes {
-                guard index < pathEnd, utf8[index] == byte else { return false }
-                index = utf8.index(after: index)
-            }
+        return uri[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)]
+    }
+
+    /// The bytes of `uri` that follow `/<resource>/` in its path. Reads UTF-8 bytes in place: every
+    /// separator is ASCII (so the range's ends fall between characters), and every request asks this.
+    private static func pathRange(in uri: UnsafeBufferPointer<UInt8>, under resource: String) -> Range<Int>? {
+        let pathEnd = uri.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? uri.count
+        var index = 0
+        /// Steps over `byte` when the path goes on with it.
+        func skip(_ byte: UInt8) -> Bool {
+            guard index < pathEnd, uri[index] == byte else { return false }
+            index += 1
             return true
         }
-        let slash = CollectionOfOne(UInt8(ascii: "/"))
-        guard skip(slash), skip(resource.utf8), skip(slash) else { return nil }
-        return uri[index..<pathEnd]
+        guard skip(UInt8(ascii: "/")) else { return nil }
+        for byte in resource.utf8 where !skip(byte) { return nil }
+        guard skip(UInt8(ascii: "/")) else { return nil }
+        return index..<pathEnd
     }
 }
 

@@ -42,16 +42,26 @@ public enum FormEncoding {
 
     /// The decoded value of `field` in `body` (the first one when it repeats).
     public static func value(of field: String, in body: [UInt8]) throws(Failure) -> String {
-        for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            guard try decode(parts[0]) == field else { continue }
-            return parts.count > 1 ? try decode(parts[1]) : ""
+        var start = body.startIndex
+        while start < body.endIndex {
+            let end = body[start...].firstIndex(of: UInt8(ascii: "&")) ?? body.endIndex
+            let equals = body[start..<end].firstIndex(of: UInt8(ascii: "="))
+            if end > start, try decode(body[start..<(equals ?? end)]) == field {
+                guard let equals else { return "" }
+                return try decode(body[(equals + 1)..<end])
+            }
+            start = end + 1
         }
         throw .missingField(field)
     }
 
     /// One name or value, decoded.
     public static func decode(_ encoded: ArraySlice<UInt8>) throws(Failure) -> String {
+        // Most payloads have nothing encoded: their bytes are the text.
+        if !encoded.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            guard let text = String(validating: encoded, as: UTF8.self) else { throw .badEncoding }
+            return text
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(encoded.count)
         var index = encoded.startIndex

@@ -59,6 +59,11 @@ extension Framed {
         index += 3
         let start = index
         var units = 0
+        // ASCII first: one byte is one unit, nothing to split (most texts are all ASCII).
+        while units < length, index < bytes.count, bytes[index] < 0x80 {
+            units += 1
+            index += 1
+        }
         while units < length {
             guard index < bytes.count else { return .bad(.runsPastEnd(length: length)) }
             let (size, width) = scalarSize(lead: bytes[index])

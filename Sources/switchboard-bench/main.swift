@@ -58,7 +58,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard-bench",
         abstract: "Load generator for Switchboard and python-socketio (Benchmarks/run).",
-        subcommands: [Idle.self, Broadcast.self, Echo.self, Polling.self, Soak.self]
+        subcommands: [Idle.self, Broadcast.self, Echo.self, Polling.self, Soak.self, Floor.self]
     )
 }
 

@@ -55,6 +55,8 @@ enum EchoCommand: Equatable {
     case to(room: String, text: String)
 
     init?(_ message: String) {
+        // Each command starts with one of these letters; every other message is told at once.
+        guard let first = message.utf8.first, "bjlnt".utf8.contains(first) else { return nil }
         if message == "node?" {
             self = .node
         } else if let text = message.dropPrefix("broadcast:") {

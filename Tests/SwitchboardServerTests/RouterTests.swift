@@ -49,6 +49,25 @@ struct RouterTests {
         #expect(route(.POST, "/other/xhr-polling/known/send") == .application)
     }
 
+    @Test("a path is read in bytes: segments up to the query or fragment, empty ones kept, other text as it came")
+    func routeSegments() {
+        let names: Set<String> = ["xhr-polling"]
+        #expect(Route.parse(uri: "/socket.io/xhr-polling/sid/7?t=1#x", resource: "socket.io", transports: names)
+            == .transport(name: "xhr-polling", segments: ["sid", "7"]))
+        #expect(Route.parse(uri: "/socket.io/xhr-polling//", resource: "socket.io", transports: names)
+            == .transport(name: "xhr-polling", segments: ["", ""]))
+        #expect(Route.parse(uri: "/socket.io/xhr-polling", resource: "socket.io", transports: names)
+            == .transport(name: "xhr-polling", segments: []))
+        #expect(Route.parse(uri: "/ré/xhr-polling/é€/𝄞", resource: "ré", transports: names)
+            == .transport(name: "xhr-polling", segments: ["é€", "𝄞"]))
+        #expect(Route.parse(uri: "/socket.iox/xhr-polling", resource: "socket.io", transports: names) == .application)
+        #expect(Route.parse(uri: "/socket.io?/xhr-polling", resource: "socket.io", transports: names) == .application)
+        #expect(Route.parse(uri: "", resource: "socket.io", transports: names) == .application)
+        #expect(Route.path(of: "/socket.io/socket.io.js?v=1", under: "socket.io") == "socket.io.js")
+        #expect(Route.path(of: "/socket.io/", under: "socket.io") == "")
+        #expect(Route.path(of: "/socket.io", under: "socket.io") == nil)
+    }
+
     @Test("the browser client is served for GET and HEAD")
     func browserClient() {
         #expect(route(.GET, "/socket.io/socket.io.js") == .browserClient)

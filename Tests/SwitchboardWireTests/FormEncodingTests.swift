@@ -23,6 +23,10 @@ struct FormEncodingTests {
         #expect(throws: FormEncoding.Failure.badEncoding) { try value("data=%4") }
         #expect(throws: FormEncoding.Failure.badEncoding) { try value("data=%zz") }
         #expect(throws: FormEncoding.Failure.badEncoding) { try value("data=%ff") }
+        #expect(try value("&&data=é€=x&") == "é€=x", "empty pairs are skipped; raw UTF-8 and = in a value are kept")
+        #expect(throws: FormEncoding.Failure.badEncoding, "raw bytes that are not UTF-8, with nothing encoded") {
+            try FormEncoding.value(of: "data", in: Array("data=".utf8) + [0xFF, 0x41])
+        }
     }
 
     @Test("decoding reverses encoding", arguments: ["", "a b", "</script>\r\n😀 +&=%", "~m~3~m~abc"])
