@@ -212,12 +212,12 @@ extension ChannelPipeline.SynchronousOperations {
         try configureHTTPServerPipeline(
             withPipeliningAssistance: true,
             withServerUpgrade: (upgraders: [SessionUpgrader(listeners: listeners)], completionHandler: { _ in }),
-            withErrorHandling: true
+            // HTTPExchangeObserver answers malformed requests, where NIO's error handler would be.
+            withErrorHandling: false
         )
-        try addHandler(ErrorsAfterClose(), position: .after(try handler(type: HTTPServerPipelineHandler.self)))
         let timeouts = RequestTimeoutHandler(
             limits: RequestTimeoutLimits(listeners.map(\.options)), logger: listeners.first?.logger ?? Logger(label: "switchboard"))
-        try addHandler(RequestTimeoutObserver(timeouts))
+        try addHandler(HTTPExchangeObserver(timeouts), position: .before(try handler(type: HTTPServerUpgradeHandler.self)))
         for listener in listeners {
             try addHandler(SessionHTTPHandler(listener: listener))
         }
@@ -232,27 +232,6 @@ extension ChannelPipeline.SynchronousOperations {
 }
 
 extension HTTPServer: Service {}
-
-/// Between NIO's pipelining handler and its protocol error handler: an HTTP error raised while
-/// the connection closes (a request cut off by the close, read at the end) is dropped, since no
-/// answer can be written any more. NIO's error handler would write a 400, and on a connection
-/// that quiesced for a graceful shutdown that write stops the process (a precondition of the
-/// pipelining handler). Removed by an upgrade, like the other HTTP handlers.
-final class ErrorsAfterClose: ChannelInboundHandler, RemovableChannelHandler, Sendable {
-    typealias InboundIn = NIOAny
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard context.channel.isActive else { return }
-        context.fireErrorCaught(error)
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is HTTPServerUpgradeEvents {
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-}
 
 /// Right after the TLS handler: a connection whose TLS fails (plain HTTP sent to a TLS port, a
 /// handshake the server cannot accept) is logged and closed, and nothing else sees the error.

@@ -8,7 +8,7 @@ import SwitchboardCore
 /// When a limit runs out it answers `408 Request Timeout` (written as bytes: the HTTP encoder is
 /// behind it), or nothing when idle, logs why and closes (docs/protocol.md §9.4).
 ///
-/// The request and answer boundaries come from its ``RequestTimeoutObserver``, which sits among
+/// The request and answer boundaries come from its ``HTTPExchangeObserver``, which sits among
 /// the HTTP handlers; an upgrade (RFC 6455, hixie-76) removes both.
 final class RequestTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -130,47 +130,9 @@ final class RequestTimeoutHandler: ChannelInboundHandler, RemovableChannelHandle
     static func remove(from pipeline: ChannelPipeline.SynchronousOperations) {
         for handler in [
             try? pipeline.handler(type: RequestTimeoutHandler.self) as any RemovableChannelHandler,
-            try? pipeline.handler(type: RequestTimeoutObserver.self),
+            try? pipeline.handler(type: HTTPExchangeObserver.self),
         ] {
             if let handler { pipeline.removeHandler(handler, promise: nil) }
-        }
-    }
-}
-
-/// Among the HTTP handlers, after the upgrade handler: tells its ``RequestTimeoutHandler`` where
-/// requests and answers begin and end. After an upgrade it removes both.
-final class RequestTimeoutObserver: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let timeouts: RequestTimeoutHandler
-
-    init(_ timeouts: RequestTimeoutHandler) {
-        self.timeouts = timeouts
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        timeouts.observe(unwrapInboundIn(data))
-        context.fireChannelRead(data)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        timeouts.observe(unwrapOutboundIn(data))
-        context.write(data, promise: promise)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError, timeouts.expired { return }  // the cut request, already answered and logged
-        context.fireErrorCaught(error)
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        context.fireUserInboundEventTriggered(event)
-        // After an upgrade the connection carries frames: no HTTP limit applies to it any more.
-        if event is HTTPServerUpgradeEvents {
-            RequestTimeoutHandler.remove(from: context.pipeline.syncOperations)
         }
     }
 }

@@ -94,7 +94,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A WebSocket upgrade the upgrader declined continues as a plain request; not an error.
         if error is NIOWebSocketUpgradeError { return }
-        // Malformed HTTP: NIO's error handler has answered 400; this connection cannot go on.
+        // Malformed HTTP: the exchange observer has answered 400; this connection cannot go on.
         if error is HTTPParserError {
             listener.logger.warning("malformed HTTP request: \(error); closing the connection")
             context.close(promise: nil)
@@ -282,7 +282,6 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             for handler in [
                 try? pipeline.handler(type: HTTPServerPipelineHandler.self) as any RemovableChannelHandler,
                 try? pipeline.handler(type: NIOHTTPResponseHeadersValidator.self),
-                try? pipeline.handler(type: HTTPServerProtocolErrorHandler.self),
                 try? pipeline.handler(type: ApplicationHandler.self),
             ] {
                 if let handler { pipeline.removeHandler(handler, promise: nil) }

@@ -52,6 +52,10 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
             listener.logger.info("upgrade for a session that ended meanwhile; closing")
             return context.channel.close()
         }
+        // The connection carries frames from now on: no HTTP limit applies to it any more, and the
+        // session's first frame must not pass the HTTP exchange observer (it comes before this
+        // handler, so the upgrade's event would not reach it).
+        RequestTimeoutHandler.remove(from: context.pipeline.syncOperations)
         return context.eventLoop.makeCompletedFuture {
             try target.transport.configure(
                 channel: context.channel, request: head, session: session,
