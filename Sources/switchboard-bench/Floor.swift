@@ -9,27 +9,29 @@ import SwitchboardWire
 // `switchboard-bench floor`: the least server of Switchboard's wire that SwiftNIO's own pieces
 // make, for the benchmarks to measure beside Switchboard. NIO's HTTP/1.1 server pipeline (as
 // `configureHTTPServerPipeline` builds it, with pipelining assistance and error handling) and its
-// WebSocket upgrader with its default frame handlers, plus what the echo and polling scenarios
-// need and nothing more: no heartbeats, no timeouts, no queues past one poll, no origin checks,
-// no limits. What it costs per operation is what NIO costs before any of Switchboard's work,
-// so a figure of Switchboard's can be read as "NIO's part" plus "Switchboard's part".
+// WebSocket upgrader with its default frame handlers, plus what the scenarios need and nothing
+// more: echo, `broadcast:` (one frame written and flushed to each other socket), polling; no
+// heartbeats, timeouts, queues past one poll, origin checks or limits. What it costs per operation
+// is what NIO costs before any of Switchboard's work, so a figure of Switchboard's reads as NIO's
+// part plus Switchboard's.
 
 struct Floor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the echo application on NIO's own HTTP and WebSocket handlers only (the floor the benchmarks compare with).")
+        abstract: "Serve the echo application (echo, broadcast, polling) on NIO's own HTTP and WebSocket handlers only (the floor the benchmarks compare with).")
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port to bind.") var port: Int
     @Option(help: "URL prefix of the sessions.") var resource = "socket.io"
 
     func run() throws {
         let polls = FloorPolls()
+        let sockets = FloorSockets()
         let resource = self.resource
         let upgrader = NIOWebSocketServerUpgrader(
             shouldUpgrade: { channel, head in
                 channel.eventLoop.makeSucceededFuture(head.uri.hasPrefix("/\(resource)/websocket") ? HTTPHeaders() : nil)
             },
             upgradePipelineHandler: { channel, _ in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(FloorWebSocketEcho()) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(FloorWebSocketEcho(sockets: sockets)) }
             })
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
@@ -67,25 +69,95 @@ private func handshake(_ sessionId: String) -> String {
 }
 
 /// After the upgrade: the session id, then every text frame echoed as it came (the bench sends
-/// one framed message per frame, and the echo application answers it with the same bytes).
+/// one framed message per frame, and the echo application answers it with the same bytes), except
+/// `broadcast:<text>`, whose text goes to every other socket.
 final class FloorWebSocketEcho: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
+    let sockets: FloorSockets
+
+    init(sockets: FloorSockets) {
+        self.sockets = sockets
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
+        sockets.add(context.channel)
         let text = context.channel.allocator.buffer(string: handshake(newSessionId()))
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: text)), promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        sockets.remove(context.channel)
+        context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: frame.unmaskedData)), promise: nil)
+            let payload = frame.unmaskedData
+            let broadcast: ByteBuffer? = payload.withUnsafeReadableBytes { bytes in
+                guard case .frame(let text, _) = Framed.scan(bytes, at: 0, maxFrameLength: Int.max),
+                    UnsafeRawBufferPointer(rebasing: bytes[text]).starts(with: Self.broadcastPrefix.utf8)
+                else { return nil }
+                let message = UnsafeRawBufferPointer(rebasing: bytes[(text.lowerBound + Self.broadcastPrefix.utf8.count)..<text.upperBound])
+                var framed = context.channel.allocator.buffer(capacity: message.count + 16)
+                framed.writeString("~m~\(message.count)~m~")  // the bench's texts are ASCII: bytes are UTF-16 units
+                framed.writeBytes(message)
+                return framed
+            }
+            if let broadcast {
+                sockets.broadcast(broadcast, except: context.channel)
+            } else {
+                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
+            }
         case .connectionClose:
             context.close(promise: nil)
         default:
             break
+        }
+    }
+
+    static let broadcastPrefix = "broadcast:"
+}
+
+/// The open sockets, by event loop; each loop's are touched on that loop only, and a broadcast
+/// writes (one frame, one flush each, as NIO's frame encoder does) on each loop to its own.
+final class FloorSockets: Sendable {
+    final class OnLoop: @unchecked Sendable {
+        let loop: any EventLoop
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        init(loop: any EventLoop) { self.loop = loop }
+    }
+    private let loops = NIOLockedValueBox([ObjectIdentifier: OnLoop]())
+
+    private func onLoop(_ loop: any EventLoop) -> OnLoop {
+        loops.withLockedValue { loops in
+            if let existing = loops[ObjectIdentifier(loop)] { return existing }
+            let created = OnLoop(loop: loop)
+            loops[ObjectIdentifier(loop)] = created
+            return created
+        }
+    }
+
+    func add(_ channel: any Channel) {
+        onLoop(channel.eventLoop).channels[ObjectIdentifier(channel)] = channel
+    }
+
+    func remove(_ channel: any Channel) {
+        onLoop(channel.eventLoop).channels[ObjectIdentifier(channel)] = nil
+    }
+
+    func broadcast(_ text: ByteBuffer, except sender: any Channel) {
+        let senderId = ObjectIdentifier(sender)
+        for group in loops.withLockedValue({ Array($0.values) }) {
+            let write = {
+                for (id, channel) in group.channels where id != senderId {
+                    channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: text), promise: nil)
+                }
+            }
+            if group.loop.inEventLoop { write() } else { group.loop.execute(write) }
         }
     }
 }
