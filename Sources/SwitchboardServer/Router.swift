@@ -98,11 +98,8 @@ struct Router: Sendable {
 
         let origin = head.headers.first(name: "origin")
         guard origins.allows(origin) else { return refuse(.forbidden, "origin \(origin ?? "") is not allowed") }
-        var cors = HTTPHeaders()
-        if let origin {
-            cors.add(name: "Access-Control-Allow-Origin", value: origin)
-            cors.add(name: "Access-Control-Allow-Credentials", value: "true")
-        }
+        let cors: HTTPHeaders =
+            origin.map { HTTPHeaders([("Access-Control-Allow-Origin", $0), ("Access-Control-Allow-Credentials", "true")]) } ?? [:]
 
         let descriptor = transport.descriptor
         let path = TransportPath(segments: segments, descriptor: descriptor)
@@ -111,24 +108,28 @@ struct Router: Sendable {
             sessionId = value.split(separator: ".").first.map(String.init)
         }
         let unknownSession = sessionId.map { !sessions.contains(sessionId: $0) } ?? false
-        var allow = cors
-        allow.add(name: "Allow", value: descriptor.kind == .upgrade ? "GET, HEAD, OPTIONS" : "GET, HEAD, POST, OPTIONS")
+        /// The CORS fields and `Allow`, for a 405.
+        func allow() -> HTTPHeaders {
+            var fields = ResponseFields(cors, reserving: 1)
+            fields.add("Allow", descriptor.kind == .upgrade ? "GET, HEAD, OPTIONS" : "GET, HEAD, POST, OPTIONS")
+            return fields.headers
+        }
 
         switch head.method {
         case .OPTIONS:
-            var headers = cors
-            headers.add(name: "Access-Control-Allow-Methods", value: "GET, POST, OPTIONS")
+            var headers = ResponseFields(cors, reserving: 3)
+            headers.add("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
             if let requested = head.headers.first(name: "access-control-request-headers") {
-                headers.add(name: "Access-Control-Allow-Headers", value: requested)
+                headers.add("Access-Control-Allow-Headers", requested)
             }
-            headers.add(name: "Access-Control-Max-Age", value: "86400")
-            return .preflight(headers)
+            headers.add("Access-Control-Max-Age", "86400")
+            return .preflight(headers.headers)
         case .HEAD:
             guard let sessionId, !unknownSession else { return refuse(.notFound, "unknown session", cors: cors) }
             return .sessionExists(sessionId: sessionId, cors: cors)
         case .POST:
             guard descriptor.kind != .upgrade else {
-                return refuse(.methodNotAllowed, "\(name) takes no POST: its messages travel over the socket", cors: allow)
+                return refuse(.methodNotAllowed, "\(name) takes no POST: its messages travel over the socket", cors: allow())
             }
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > options.maxHttpBufferSize {
                 return refuse(.payloadTooLarge, "body larger than \(options.maxHttpBufferSize) bytes", close: true, cors: cors)
@@ -154,7 +155,7 @@ struct Router: Sendable {
             }
             return .connect(Connection(transport: name, sessionId: sessionId, index: path.index, cors: cors))
         default:
-            return refuse(.methodNotAllowed, "method \(head.method) is not allowed here", cors: allow)
+            return refuse(.methodNotAllowed, "method \(head.method) is not allowed here", cors: allow())
         }
     }
 
@@ -174,12 +175,12 @@ struct Router: Sendable {
 
     /// The headers of a poll's or a stream's response (docs/protocol.md §6): the transport's
     /// content type and headers, `Cache-Control: no-cache` unless it sets one, then CORS.
-    static func responseHeaders(for descriptor: TransportDescriptor, cors: HTTPHeaders) -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        if let contentType = descriptor.contentType { headers.add(name: "Content-Type", value: contentType) }
-        for (name, value) in descriptor.headers { headers.replaceOrAdd(name: name, value: value) }
-        if !headers.contains(name: "Cache-Control") { headers.add(name: "Cache-Control", value: "no-cache") }
-        headers.add(contentsOf: cors)
+    static func responseHeaders(for descriptor: TransportDescriptor, cors: HTTPHeaders) -> ResponseFields {
+        var headers = ResponseFields(reserving: descriptor.headers.count + cors.count + 4)
+        if let contentType = descriptor.contentType { headers.add("Content-Type", contentType) }
+        for (name, value) in descriptor.headers { headers.replaceOrAdd(name, value) }
+        if !headers.contains("Cache-Control") { headers.add("Cache-Control", "no-cache") }
+        headers.add(cors)
         return headers
     }
 }

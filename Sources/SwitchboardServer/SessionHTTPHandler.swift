@@ -307,8 +307,8 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = Router.responseHeaders(for: connection.descriptor, cors: held.cors)
         // HTTP/1.0 has no chunked encoding: the stream is delimited by closing the connection.
         let keepAlive = held.request.isKeepAlive && held.request.version != .http1_0
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: held.request.version, status: .ok, headers: headers))), promise: nil)
+        headers.add("Connection", keepAlive ? "keep-alive" : "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: held.request.version, status: .ok, headers: headers.headers))), promise: nil)
         let prelude = connection.descriptor.paddedPrelude
         if !prelude.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: prelude)))), promise: nil)
@@ -331,7 +331,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         var headers = Router.responseHeaders(for: connection.descriptor, cors: held.cors)
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add("Content-Length", String(body.utf8.count))
         respond(context, held.request, .ok, headers: headers, body: body, contentTypeIncluded: true)
     }
 
@@ -342,7 +342,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeLastAndClose(wrapOutboundOut(.end(nil)))
         } else {
             var headers = Router.responseHeaders(for: connection.descriptor, cors: held.cors)
-            headers.add(name: "Content-Length", value: String(emptyBody.utf8.count))
+            headers.add("Content-Length", String(emptyBody.utf8.count))
             respond(context, held.request, .ok, headers: headers, body: emptyBody, close: true, contentTypeIncluded: true)
         }
     }
@@ -371,19 +371,26 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func respond(
         _ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ status: HTTPResponseStatus,
-        headers extra: HTTPHeaders, body: String?, close: Bool = false, contentTypeIncluded: Bool = false
+        headers extra: HTTPHeaders, body: String?, close: Bool = false
+    ) {
+        respond(context, request, status, headers: ResponseFields(extra), body: body, close: close)
+    }
+
+    private func respond(
+        _ context: ChannelHandlerContext, _ request: HTTPRequestHead, _ status: HTTPResponseStatus,
+        headers: ResponseFields, body: String?, close: Bool = false, contentTypeIncluded: Bool = false
     ) {
         let keepAlive = request.isKeepAlive && !close
-        var headers = extra
+        var headers = headers
         if !contentTypeIncluded, body != nil {
-            headers.add(name: "Content-Type", value: "text/plain; charset=UTF-8")
+            headers.add("Content-Type", "text/plain; charset=UTF-8")
         }
-        if !headers.contains(name: "Content-Length") {
-            headers.add(name: "Content-Length", value: String(body?.utf8.count ?? 0))
+        if !headers.contains("Content-Length") {
+            headers.add("Content-Length", String(body?.utf8.count ?? 0))
         }
-        if !headers.contains(name: "Cache-Control") { headers.add(name: "Cache-Control", value: "no-cache") }
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
+        if !headers.contains("Cache-Control") { headers.add("Cache-Control", "no-cache") }
+        headers.add("Connection", keepAlive ? "keep-alive" : "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers.headers))), promise: nil)
         if let body, !body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         }

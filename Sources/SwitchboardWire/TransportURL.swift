@@ -51,11 +51,19 @@ public enum TransportURL {
     /// says how many of the server's messages it has (docs/protocol.md §11); nil when absent or not
     /// a decimal count.
     public static func acknowledged(in uri: String) -> Int? {
-        // UTF-8 bytes: every transport request asks this.
-        let utf8 = uri.utf8
-        guard let question = utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        let field = utf8[utf8.index(after: question)...].split(separator: UInt8(ascii: "&")).first { $0.starts(with: "ack=".utf8) }
-        return field.flatMap { decimalCount($0.dropFirst(4)) }
+        // UTF-8 bytes in place: every transport request asks this.
+        var uri = uri
+        return uri.withUTF8 { bytes -> Int? in
+            guard let question = bytes.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+            var start = question + 1
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.count
+                let field = bytes[start..<end]
+                if field.starts(with: "ack=".utf8) { return decimalCount(field.dropFirst(4)) }
+                start = end + 1
+            }
+            return nil
+        }
     }
 
     /// `ack=<n>` added to a path's query.

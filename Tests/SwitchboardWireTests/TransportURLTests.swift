@@ -28,4 +28,16 @@ struct TransportURLTests {
         #expect(read(["S", "17", "3"], ["sid", "timestamp", "index"]) == ["S", "3"])
         #expect(read(["S"], ["sid", "timestamp", "index"]) == ["S", nil])
     }
+
+    @Test("ack=<n> is read from the query, in any place; absent, empty or not decimal is none")
+    func acknowledged() {
+        #expect(TransportURL.acknowledged(in: "/socket.io/xhr-polling/S/1?ack=12") == 12)
+        #expect(TransportURL.acknowledged(in: "/socket.io/xhr-polling/S/1?t=3&ack=0&x") == 0)
+        #expect(TransportURL.acknowledged(in: "/socket.io/xhr-polling/S/1?&&ack=7&") == 7)
+        #expect(TransportURL.acknowledged(in: "/socket.io/xhr-polling/S/1") == nil)
+        #expect(TransportURL.acknowledged(in: "/socket.io/ack=1/S") == nil, "only the query counts")
+        #expect(TransportURL.acknowledged(in: "/é?xack=1&ack=") == nil)
+        #expect(TransportURL.acknowledged(in: "/é?ack=1x") == nil)
+        #expect(TransportURL.acknowledged(in: TransportURL.acknowledging("/p?t=1", received: 42)) == 42)
+    }
 }
