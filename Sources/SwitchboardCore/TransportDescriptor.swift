@@ -127,14 +127,24 @@ public struct TransportRegistry: Sendable {
     public let nameSet: Set<String>
     /// Each name's position in `transports` (every request looks its transport up).
     private let positions: [String: Int]
+    /// The upgrade-kind transports by name, cast once (every WebSocket request asks).
+    private let upgrades: [String: any UpgradeTransport]
 
     public init(_ transports: [any Transport]) {
         self.transports = transports.sorted { $0.descriptor.order < $1.descriptor.order }
         self.names = self.transports.map(\.descriptor.name)
         self.nameSet = Set(names)
         self.positions = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        self.upgrades = Dictionary(
+            self.transports.compactMap { transport in (transport as? any UpgradeTransport).map { (transport.descriptor.name, $0) } },
+            uniquingKeysWith: { first, _ in first })
     }
     public subscript(name: String) -> (any Transport)? {
         positions[name].map { transports[$0] }
+    }
+
+    /// The transport of this name when it is of the upgrade kind (implemented by its module).
+    public func upgradeTransport(_ name: String) -> (any UpgradeTransport)? {
+        upgrades[name]
     }
 }

@@ -139,7 +139,7 @@ struct Router: Sendable {
         case .GET:
             if unknownSession { return refuse(.notFound, "unknown session", cors: cors) }
             if sessionId == nil, sessions.sessionCount >= options.maxSessions { return .refuse(Self.full(head, cors: cors)) }
-            if let upgradeTransport = transport as? any UpgradeTransport {
+            if let upgradeTransport = transports.upgradeTransport(name) {
                 if upgradeTransport.acceptsLegacyUpgrade(head) {
                     return .legacyUpgrade(transport: name, sessionId: sessionId)
                 }

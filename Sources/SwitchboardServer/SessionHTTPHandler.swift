@@ -264,7 +264,7 @@ final class SessionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// hixie-76: the transport's handlers replace HTTP on this connection.
     private func legacyUpgrade(_ name: String, sessionId: String?, _ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        guard let upgrade = listener.transports[name] as? any UpgradeTransport,
+        guard let upgrade = listener.transports.upgradeTransport(name),
             let makeHandlers = upgrade.legacyUpgradeHandlers(request: head, maxFrameSize: listener.options.maxHttpBufferSize),
             let session = session(sessionId, head, cors: [:], context: context)
         else { return }

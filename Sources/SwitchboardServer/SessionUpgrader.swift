@@ -79,7 +79,7 @@ final class SessionUpgrader: HTTPServerProtocolUpgrader, Sendable {
             case .application:
                 continue
             case .upgrade(let name, let sessionId):
-                guard let transport = listener.transports[name] as? any UpgradeTransport else { return nil }
+                guard let transport = listener.transports.upgradeTransport(name) else { return nil }
                 return Target(listener: listener, transport: transport, sessionId: sessionId)
             default:
                 return nil
