@@ -14,7 +14,7 @@ import Synchronization
 ///     client.broadcast("someone joined")
 /// }
 /// ```
-public final class Client: SessionHandle, @unchecked Sendable {
+public final class Client: SessionHandle, LoopTimerOwner, @unchecked Sendable {
     /// The session id, sent to the client as the first message.
     public let sessionId: String
     /// The listener this client belongs to.
@@ -28,7 +28,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
     /// The last `isOpen` written to `status` (it is read under a lock from other threads).
     private var publishedOpen = false
     /// The deadline this session waits for in its loop's ``LoopTimers``.
-    private(set) var armedDeadline: NIODeadline?
+    package private(set) var armedDeadline: NIODeadline?
     private let timers: LoopTimers
     // Readable from any thread.
     /// Whether the session's payloads carry acknowledged delivery's control frames (set once).
@@ -329,7 +329,7 @@ public final class Client: SessionHandle, @unchecked Sendable {
     }
 
     /// The deadline this session armed has come (``LoopTimers``).
-    func timerFired() {
+    package func timerFired() {
         armedDeadline = nil
         let actions = machine.tick(now: eventLoop.now)
         // A tick closes a connection only when its heartbeat went unanswered.

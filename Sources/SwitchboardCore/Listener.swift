@@ -69,6 +69,12 @@ public final class Listener: Sendable {
         flushers.value(for: eventLoop)
     }
 
+    /// The timers of `eventLoop`'s sessions, which the server's connections on it share for their
+    /// request timeouts.
+    package func loopTimers(for eventLoop: any EventLoop) -> LoopTimers {
+        loopTimers.value(for: eventLoop)
+    }
+
     /// Counts a request refused with `status` (docs/metrics.md); for the server's handlers.
     public func countRefusal(status: Int) {
         metrics.refused(status: status)

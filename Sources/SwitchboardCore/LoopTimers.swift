@@ -1,25 +1,34 @@
 import NIOCore
 
-/// The timers of the sessions on one event loop (heartbeats, poll durations, grace periods): their
-/// deadlines in one heap, served by one task scheduled on the loop for the earliest. A session
-/// re-arming its timer pushes its new deadline; the old entry is skipped when it comes up, and
-/// the heap is rebuilt without such entries once they are most of it. Next to a task scheduled
-/// per session, this keeps no promise, future or closure per session (docs/architecture.md §6).
-/// Used on its loop only.
-final class LoopTimers: @unchecked Sendable {
+/// Something that waits for one deadline at a time in its loop's ``LoopTimers``: a session (its
+/// heartbeats, poll durations, grace periods) or an HTTP connection (its request timeouts).
+package protocol LoopTimerOwner: AnyObject {
+    /// The deadline it waits for now; an entry for any other deadline is stale.
+    var armedDeadline: NIODeadline? { get }
+    /// Its armed deadline came. Called on the loop.
+    func timerFired()
+}
+
+/// The timers of one event loop's sessions and connections: their deadlines in one heap, served
+/// by one task scheduled on the loop for the earliest. An owner re-arming its timer pushes its new
+/// deadline; the old entry is skipped when it comes up, and the heap is rebuilt without such
+/// entries once they are most of it. Next to a task scheduled per owner, this keeps no promise,
+/// future or closure per session or connection (docs/architecture.md §6). Used on its loop only;
+/// ``Listener/loopTimers(for:)`` gives a loop's.
+package final class LoopTimers: @unchecked Sendable {
     let eventLoop: any EventLoop
     private var heap: [Entry] = []
     private var task: Scheduled<Void>?
     private var taskDeadline: NIODeadline?
     private var firing = false
-    /// Entries no client waits for any more (counted when a client re-arms or disarms).
+    /// Entries no owner waits for any more (counted when an owner re-arms or disarms).
     private var stale = 0
 
     struct Entry {
         let deadline: NIODeadline
-        let client: Client
-        /// Whether the client still waits for this deadline.
-        var isLive: Bool { client.armedDeadline == deadline }
+        let owner: any LoopTimerOwner
+        /// Whether the owner still waits for this deadline.
+        var isLive: Bool { owner.armedDeadline == deadline }
     }
 
     init(eventLoop: any EventLoop) {
@@ -29,13 +38,14 @@ final class LoopTimers: @unchecked Sendable {
     /// How many deadlines the heap holds, live or not (for tests).
     var count: Int { heap.count }
 
-    /// Moves `client`'s deadline from `old` to `new` (either may be nil): at `new` it gets
-    /// `timerFired()`, unless its `armedDeadline` has changed by then.
-    func rearm(_ client: Client, from old: NIODeadline?, to new: NIODeadline?) {
+    /// Moves `owner`'s deadline from `old` to `new` (either may be nil): at `new` it gets
+    /// `timerFired()`, unless its `armedDeadline` has changed by then. The owner sets its
+    /// `armedDeadline` to `new` first.
+    package func rearm(_ owner: any LoopTimerOwner, from old: NIODeadline?, to new: NIODeadline?) {
         eventLoop.assertInEventLoop()
         if old != nil { stale += 1 }
         guard let new else { return }
-        push(Entry(deadline: new, client: client))
+        push(Entry(deadline: new, owner: owner))
         if heap.count > 1024, stale > heap.count / 2 { rebuild() }
         if !firing, taskDeadline.map({ new < $0 }) ?? true { schedule(at: new) }
     }
@@ -54,7 +64,7 @@ final class LoopTimers: @unchecked Sendable {
         while let first = heap.first, first.deadline <= now {
             pop()
             if first.isLive {
-                first.client.timerFired()
+                first.owner.timerFired()
             } else {
                 stale = max(0, stale - 1)
             }

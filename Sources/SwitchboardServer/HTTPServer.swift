@@ -216,7 +216,8 @@ extension ChannelPipeline.SynchronousOperations {
             withErrorHandling: false
         )
         let timeouts = RequestTimeoutHandler(
-            limits: RequestTimeoutLimits(listeners.map(\.options)), logger: listeners.first?.logger ?? Logger(label: "switchboard"))
+            limits: RequestTimeoutLimits(listeners.map(\.options)), logger: listeners.first?.logger ?? Logger(label: "switchboard"),
+            timers: listeners.first)
         try addHandler(HTTPExchangeObserver(timeouts), position: .before(try handler(type: HTTPServerUpgradeHandler.self)))
         for listener in listeners {
             try addHandler(SessionHTTPHandler(listener: listener))

@@ -4,43 +4,48 @@ import NIOHTTP1
 import SwitchboardCore
 
 /// First on an HTTP connection, before HTTP parsing: it sees every byte that arrives, drives the
-/// connection's ``RequestTimeouts`` with its loop's clock and keeps one timer for its deadline.
+/// connection's ``RequestTimeouts`` with its loop's clock and keeps one deadline for it in the
+/// loop's ``LoopTimers`` (shared with the sessions: no scheduled task per connection).
 /// When a limit runs out it answers `408 Request Timeout` (written as bytes: the HTTP encoder is
 /// behind it), or nothing when idle, logs why and closes (docs/protocol.md §9.4).
 ///
 /// The request and answer boundaries come from its ``HTTPExchangeObserver``, which sits among
 /// the HTTP handlers; an upgrade (RFC 6455, hixie-76) removes both.
-final class RequestTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class RequestTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler, LoopTimerOwner {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let limits: RequestTimeoutLimits
     private let logger: Logger
+    /// Where the loop's timers are (a listener of the connection); none when no limit is set.
+    private let timerSource: Listener?
+    private var timers: LoopTimers?
     private var machine: RequestTimeouts?
     private var context: ChannelHandlerContext?
-    private var timer: (deadline: NIODeadline, task: Scheduled<Void>)?
+    /// The deadline this connection waits for in `timers`.
+    private(set) var armedDeadline: NIODeadline?
 
-    init(limits: RequestTimeoutLimits, logger: Logger) {
+    init(limits: RequestTimeoutLimits, logger: Logger, timers: Listener?) {
         self.limits = limits
         self.logger = logger
+        self.timerSource = timers
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        timers = timerSource?.loopTimers(for: context.eventLoop)
         machine = RequestTimeouts(limits: limits, now: context.eventLoop.now)
         reschedule()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.task.cancel()
-        timer = nil
+        disarm()
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.task.cancel()
-        timer = nil
+        disarm()
         context.fireChannelInactive()
     }
 
@@ -80,17 +85,26 @@ final class RequestTimeoutHandler: ChannelInboundHandler, RemovableChannelHandle
         reschedule()
     }
 
-    /// One timer, at the machine's deadline or before it: a deadline that moved later (a body
-    /// chunk came) is found when the timer fires, which then sets itself again.
+    /// One deadline armed, the machine's or one before it: a deadline that moved later (a body
+    /// chunk came) is found when the earlier one comes, which then arms again.
     private func reschedule() {
-        guard let context, let deadline = machine?.deadline else { return }
-        if let timer, timer.deadline <= deadline { return }
-        timer?.task.cancel()
-        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            timer = nil
-            fire()
-        }
-        timer = (deadline, task)
+        guard context != nil, let timers, let deadline = machine?.deadline else { return }
+        if let armedDeadline, armedDeadline <= deadline { return }
+        let old = armedDeadline
+        armedDeadline = deadline
+        timers.rearm(self, from: old, to: deadline)
+    }
+
+    private func disarm() {
+        guard let old = armedDeadline else { return }
+        armedDeadline = nil
+        timers?.rearm(self, from: old, to: nil)
+    }
+
+    /// The armed deadline came (``LoopTimers``).
+    func timerFired() {
+        armedDeadline = nil
+        fire()
     }
 
     private func fire() {

@@ -1,7 +1,7 @@
 import Logging
 import NIOCore
 import NIOEmbedded
-import SwitchboardCore
+@testable import SwitchboardCore
 import SwitchboardTestKit
 import SwitchboardXHRPolling
 import Testing
@@ -75,6 +75,18 @@ struct RequestTimeoutHandlerTests {
         #expect(h.closed)
         #expect(h.warnings().count == 1)
         #expect(h.warnings().first?.hasPrefix("malformed HTTP request") == true)
+    }
+
+    @Test("a connection's deadline is one entry in its loop's timers (the sessions'); a closed connection's does nothing when it comes")
+    func sharedTimers() throws {
+        let h = try Harness()
+        let timers = h.listener.loopTimers(for: h.loop)
+        #expect(timers.count == 1, "the idle deadline")
+        try h.send("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(timers.count <= 2, "a deadline that moves later waits for the earlier one to come")
+        _ = try h.channel.finish()
+        h.advance(.seconds(61))
+        #expect(h.logs.messages(at: .debug).allSatisfy { !$0.contains("closing the idle connection") })
     }
 
     @Test("a partial head gets 408 and a close requestHeadTimeout after its first byte")
