@@ -625,10 +625,13 @@ def main():
         if mine is None or floor is None:
             continue
         beyond = floor > target if better == "lower" else floor < target
+        met = mine <= target if better == "lower" else mine >= target
         times = mine / floor if better == "lower" else floor / mine
+        verdict = (f"met, {'where the floor misses it' if beyond else 'as the floor does'}" if met
+                   else f"missed, {'and beyond the floor too' if beyond else 'though the floor meets it'}")
         floor_lines.append(f"- {what}: Switchboard {form(mine)}, the NIO floor {form(floor)} "
                            f"({times:.2f}× the floor's {'cost' if better == 'lower' else 'time per open'}); "
-                           f"the target {'is beyond the floor' if beyond else 'is within the floor'}.")
+                           f"the target is {verdict}.")
     if floor_lines:
         p("Against the NIO floor (below 1.00×: Switchboard does better than NIO's own handlers used plainly):")
         p("")

@@ -11,9 +11,16 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
     private(set) var context: ChannelHandlerContext?
     private var buffer = ByteBuffer()
     var onResponse: ((Int, UnsafeRawBufferPointer) -> Void)?
-    var onClose: (() -> Void)?
+    /// The connection closed; the argument says whether a request was in flight (its answer lost).
+    var onClose: ((Bool) -> Void)?
     var onActive: (() -> Void)?
     private(set) var busy = false
+    /// The last answer said `Connection: close` (a proxy's `keepalive_requests`, say): the
+    /// connection takes no more requests, and its close is coming.
+    private(set) var closing = false
+
+    /// Connected, with no request in flight, and not closing.
+    var canSend: Bool { context?.channel.isActive == true && !busy && !closing }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -21,8 +28,10 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.context = nil
+        let wasBusy = busy
         busy = false
-        onClose?()
+        closing = true
+        onClose?(wasBusy)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -30,7 +39,7 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func send(_ request: ByteBuffer) {
-        guard let context else { return }
+        guard let context, !closing else { return }
         busy = true
         context.writeAndFlush(wrapOutboundOut(request), promise: nil)
     }
@@ -51,6 +60,7 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
             let head = UnsafeRawBufferPointer(rebasing: p[0..<headEnd])
             let (status, _) = p.decimal(at: 9)
             let bodyStart = headEnd + 4
+            if head.firstIndexIgnoringCase(of: "\r\nconnection: close") != nil { closing = true }
             if let at = head.firstIndexIgnoringCase(of: "\r\ncontent-length:") {
                 var i = at + 17
                 while i < head.count, head[i] == 32 { i += 1 }
@@ -147,8 +157,8 @@ final class PollingClient: @unchecked Sendable {
         postConnection = post
         get.onResponse = { [unowned self] status, body in self.handshakeResponse(status, body) }
         post.onResponse = { [unowned self] status, body in self.postResponse(status, body) }
-        get.onClose = { [unowned self] in self.getClosed() }
-        post.onClose = { [unowned self] in self.postClosed() }
+        get.onClose = { [unowned self] wasBusy in self.getClosed(wasBusy: wasBusy) }
+        post.onClose = { [unowned self] wasBusy in self.postClosed(wasBusy: wasBusy) }
         let both = connect(get).and(connect(post))
         both.whenComplete { [self] result in
             switch result {
@@ -174,17 +184,18 @@ final class PollingClient: @unchecked Sendable {
         postConnection?.context?.close(promise: nil)
     }
 
-    private func getClosed() {
+    private func getClosed(wasBusy: Bool) {
         guard polling || !open else {
             return
         }
         guard open else { return fail("poll connection closed during the handshake") }
-        // The server may close a poll's connection (an empty answer); reconnect and poll again.
+        // The server may close a poll's connection (an empty answer), a proxy after so many
+        // requests: reconnect and poll again, as a browser does.
         stats.reconnects += 1
-        pollsInFlight?.add(-1)
+        if wasBusy { pollsInFlight?.add(-1) }
         let get = HTTPConnection()
         get.onResponse = { [unowned self] status, body in self.pollResponse(status, body) }
-        get.onClose = { [unowned self] in self.getClosed() }
+        get.onClose = { [unowned self] wasBusy in self.getClosed(wasBusy: wasBusy) }
         getConnection = get
         connect(get).whenComplete { [self] result in
             if case .failure(let error) = result {
@@ -195,9 +206,24 @@ final class PollingClient: @unchecked Sendable {
         }
     }
 
-    private func postClosed() {
-        guard polling else { return }
-        stats.note(error: "post connection closed")
+    /// A proxy closes a client's connection after so many requests (nginx's `keepalive_requests`,
+    /// announced with `Connection: close`): posts go on over a new one. A post in flight when
+    /// the connection closed may be lost: an error.
+    private func postClosed(wasBusy: Bool) {
+        guard polling || !pendingPosts.isEmpty else { return }
+        if wasBusy { stats.note(error: "post connection closed with a post in flight") }
+        stats.reconnects += 1
+        let post = HTTPConnection()
+        post.onResponse = { [unowned self] status, body in self.postResponse(status, body) }
+        post.onClose = { [unowned self] wasBusy in self.postClosed(wasBusy: wasBusy) }
+        postConnection = post
+        connect(post).whenComplete { [self] result in
+            if case .failure(let error) = result {
+                stats.note(error: "reconnect: \(error)")
+            } else {
+                flushPosts()
+            }
+        }
     }
 
     // MARK: Requests
@@ -256,14 +282,15 @@ final class PollingClient: @unchecked Sendable {
     }
 
     private func flushPosts() {
-        guard let postConnection, !postConnection.busy, !pendingPosts.isEmpty else { return }
+        // A connection still connecting takes the posts when it is up (`postClosed`).
+        guard let postConnection, postConnection.canSend, !pendingPosts.isEmpty else { return }
         let body = postBody(messages: pendingPosts)
         pendingPosts.removeAll(keepingCapacity: true)
         postConnection.send(postRequest(body: body))
     }
 
     func poll() {
-        guard let getConnection, !getConnection.busy else { return }
+        guard let getConnection, getConnection.canSend else { return }
         pollsInFlight?.add(1)
         switch wire {
         case .switchboard: getConnection.send(request(get: sessionId))
