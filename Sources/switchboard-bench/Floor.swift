@@ -152,7 +152,7 @@ final class FloorSockets: Sendable {
     func broadcast(_ text: ByteBuffer, except sender: any Channel) {
         let senderId = ObjectIdentifier(sender)
         for group in loops.withLockedValue({ Array($0.values) }) {
-            let write = {
+            let write: @Sendable () -> Void = {
                 for (id, channel) in group.channels where id != senderId {
                     channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: text), promise: nil)
                 }

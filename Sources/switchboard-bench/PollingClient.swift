@@ -191,19 +191,29 @@ final class PollingClient: @unchecked Sendable {
         guard open else { return fail("poll connection closed during the handshake") }
         // The server may close a poll's connection (an empty answer), a proxy after so many
         // requests: reconnect and poll again, as a browser does.
-        stats.reconnects += 1
         if wasBusy { pollsInFlight?.add(-1) }
-        let get = HTTPConnection()
-        get.onResponse = { [unowned self] status, body in self.pollResponse(status, body) }
-        get.onClose = { [unowned self] wasBusy in self.getClosed(wasBusy: wasBusy) }
-        getConnection = get
-        connect(get).whenComplete { [self] result in
+        getConnection = reconnect(
+            onResponse: { [unowned self] status, body in self.pollResponse(status, body) },
+            onClose: { [unowned self] wasBusy in self.getClosed(wasBusy: wasBusy) },
+            then: { [unowned self] in self.poll() })
+    }
+
+    /// A new connection in place of a closed one; `then` runs once it is up.
+    private func reconnect(
+        onResponse: @escaping (Int, UnsafeRawBufferPointer) -> Void, onClose: @escaping (Bool) -> Void, then: @escaping @Sendable () -> Void
+    ) -> HTTPConnection {
+        stats.reconnects += 1
+        let connection = HTTPConnection()
+        connection.onResponse = onResponse
+        connection.onClose = onClose
+        connect(connection).whenComplete { [self] result in
             if case .failure(let error) = result {
                 stats.note(error: "reconnect: \(error)")
             } else {
-                poll()
+                then()
             }
         }
+        return connection
     }
 
     /// A proxy closes a client's connection after so many requests (nginx's `keepalive_requests`,
@@ -212,18 +222,10 @@ final class PollingClient: @unchecked Sendable {
     private func postClosed(wasBusy: Bool) {
         guard polling || !pendingPosts.isEmpty else { return }
         if wasBusy { stats.note(error: "post connection closed with a post in flight") }
-        stats.reconnects += 1
-        let post = HTTPConnection()
-        post.onResponse = { [unowned self] status, body in self.postResponse(status, body) }
-        post.onClose = { [unowned self] wasBusy in self.postClosed(wasBusy: wasBusy) }
-        postConnection = post
-        connect(post).whenComplete { [self] result in
-            if case .failure(let error) = result {
-                stats.note(error: "reconnect: \(error)")
-            } else {
-                flushPosts()
-            }
-        }
+        postConnection = reconnect(
+            onResponse: { [unowned self] status, body in self.postResponse(status, body) },
+            onClose: { [unowned self] wasBusy in self.postClosed(wasBusy: wasBusy) },
+            then: { [unowned self] in self.flushPosts() })
     }
 
     // MARK: Requests
