@@ -48,7 +48,7 @@ public final class Client: SessionHandle, LoopTimerOwner, @unchecked Sendable {
         self.sessionId = sessionId
         self.listener = listener
         self.eventLoop = eventLoop
-        self.timers = listener.loopTimers.value(for: eventLoop)
+        self.timers = listener.loopTimers(for: eventLoop)
         self.machine = SessionStateMachine(
             sessionId: sessionId,
             codec: codec,

@@ -26,8 +26,8 @@ public final class Listener: Sendable {
     let metrics: ListenerMetrics
     private let handlerSet = EventHandlers<ListenerEventHandlers>()
     private let flushers = PerLoop { TickFlusher(eventLoop: $0) }
-    /// The timers of the sessions on each loop.
-    let loopTimers = PerLoop { LoopTimers(eventLoop: $0) }
+    /// The timers of the sessions (and of the server's connections) on each loop.
+    private let timersByLoop = PerLoop { LoopTimers(eventLoop: $0) }
     /// Each served transport's session timers, worked out once (every attach asks).
     private let transportTimers: [String: SessionTimers]
 
@@ -72,7 +72,7 @@ public final class Listener: Sendable {
     /// The timers of `eventLoop`'s sessions, which the server's connections on it share for their
     /// request timeouts.
     package func loopTimers(for eventLoop: any EventLoop) -> LoopTimers {
-        loopTimers.value(for: eventLoop)
+        timersByLoop.value(for: eventLoop)
     }
 
     /// Counts a request refused with `status` (docs/metrics.md); for the server's handlers.

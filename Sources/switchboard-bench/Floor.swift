@@ -63,11 +63,6 @@ private func newSessionId() -> String {
     })
 }
 
-/// The handshake message: the session id, framed.
-private func handshake(_ sessionId: String) -> String {
-    "~m~\(sessionId.utf8.count)~m~\(sessionId)"
-}
-
 /// After the upgrade: the session id, then every text frame echoed as it came (the bench sends
 /// one framed message per frame, and the echo application answers it with the same bytes), except
 /// `broadcast:<text>`, whose text goes to every other socket.
@@ -83,7 +78,7 @@ final class FloorWebSocketEcho: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         sockets.add(context.channel)
-        let text = context.channel.allocator.buffer(string: handshake(newSessionId()))
+        let text = context.channel.allocator.buffer(string: Framed.frame(newSessionId()))
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: text)), promise: nil)
     }
 
@@ -205,7 +200,7 @@ final class FloorPolls: Sendable {
 }
 
 /// xhr-polling: a GET without a session id opens one, a GET with one is held until a message
-/// comes, a POST's `data=` field is echoed to the session's poll and answered `ok`.
+/// comes, a POST's `data=` field (form-decoded as Switchboard does) is echoed to the session's poll and answered `ok`.
 final class FloorPolling: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -213,7 +208,7 @@ final class FloorPolling: ChannelInboundHandler, RemovableChannelHandler {
     let prefix: String
     let polls: FloorPolls
     private var request: HTTPRequestHead?
-    private var body = ""
+    private var body: [UInt8] = []
 
     init(resource: String, polls: FloorPolls) {
         self.prefix = "/\(resource)/xhr-polling/"
@@ -232,9 +227,9 @@ final class FloorPolling: ChannelInboundHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             request = head
-            body = ""
+            body = []
         case .body(let buffer):
-            body += String(buffer: buffer)
+            body += buffer.readableBytesView
         case .end:
             guard let head = request else { return }
             request = nil
@@ -246,7 +241,7 @@ final class FloorPolling: ChannelInboundHandler, RemovableChannelHandler {
         guard head.uri.hasPrefix(prefix) else { return respond(head, .notFound, "", context: context) }
         let sessionId = String(head.uri.dropFirst(prefix.utf8.count).prefix { $0 != "/" })
         if sessionId.isEmpty {
-            return respond(head, .ok, handshake(polls.open()), context: context)
+            return respond(head, .ok, Framed.frame(polls.open()), context: context)
         }
         guard polls.exists(sessionId) else { return respond(head, .notFound, "", context: context) }
         switch head.method {
@@ -259,8 +254,10 @@ final class FloorPolling: ChannelInboundHandler, RemovableChannelHandler {
                 }
             }
         case .POST:
-            guard body.hasPrefix("data=") else { return respond(head, .badRequest, "", context: context) }
-            polls.deliver(String(body.dropFirst(5)), to: sessionId)
+            guard let messages = try? FormEncoding.value(of: "data", in: body) else {
+                return respond(head, .badRequest, "", context: context)
+            }
+            polls.deliver(messages, to: sessionId)
             respond(head, .ok, "ok", context: context)
         default:
             respond(head, .methodNotAllowed, "", context: context)

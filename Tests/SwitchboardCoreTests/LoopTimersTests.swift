@@ -17,7 +17,7 @@ struct LoopTimersTests {
         listener.on(.clientDisconnect) { _, reason in ended.append(reason) }
         for _ in 0..<2000 { _ = try #require(listener.createSession(on: loop)) }
         loop.run()  // each session arms its first deadline on the next tick
-        let timers = listener.loopTimers.value(for: loop)
+        let timers = listener.loopTimers(for: loop)
         #expect(timers.count == 2000)
         loop.advanceTime(by: .seconds(9))
         #expect(ended.all.isEmpty)
